@@ -1,0 +1,21 @@
+#pragma once
+// constnet: CNN inference where the network topology is a type. Include this for everything.
+
+#include "constnet/core/activation.hpp"
+#include "constnet/core/errors.hpp"
+#include "constnet/core/layer_facts.hpp"
+#include "constnet/core/shape.hpp"
+#include "constnet/engine/init.hpp"
+#include "constnet/engine/model.hpp"
+#include "constnet/layers/batch_norm.hpp"
+#include "constnet/layers/conv2d.hpp"
+#include "constnet/layers/dense.hpp"
+#include "constnet/layers/dropout.hpp"
+#include "constnet/layers/flatten.hpp"
+#include "constnet/layers/global_pool.hpp"
+#include "constnet/layers/input.hpp"
+#include "constnet/layers/pool2d.hpp"
+#include "constnet/network/sequential.hpp"
+#include "constnet/network/summary.hpp"
+#include "constnet/network/visit.hpp"
+#include "constnet/plan/arena_plan.hpp"

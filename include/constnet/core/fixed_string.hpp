@@ -1,0 +1,49 @@
+#pragma once
+// Compile-time strings usable as template arguments (layer names, tensor names, diagnostics).
+
+#include <algorithm>
+#include <cstddef>
+#include <string_view>
+
+namespace constnet {
+
+/// A string literal captured as a structural value, so `named<"block1_conv1">` can carry it in a type.
+template <std::size_t N>
+struct fixed_string {
+  char chars[N]{};
+
+  constexpr fixed_string() = default;
+  constexpr fixed_string(const char (&literal)[N]) { std::copy_n(literal, N, chars); }
+
+  constexpr std::size_t size() const { return N - 1; }
+  constexpr std::string_view view() const { return {chars, N - 1}; }
+  constexpr operator std::string_view() const { return view(); }
+};
+
+/// A short string with a fixed capacity, used where strings of different lengths must share one type
+/// (layer names in constexpr tables). Capacity is generous for Keras-style names.
+struct short_name {
+  static constexpr std::size_t capacity = 63;
+  char chars[capacity + 1]{};
+  std::size_t length = 0;
+
+  constexpr short_name() = default;
+  constexpr short_name(std::string_view text) { assign(text); }
+
+  constexpr void assign(std::string_view text) {
+    length = std::min(text.size(), capacity);
+    std::copy_n(text.data(), length, chars);
+    chars[length] = '\0';
+  }
+  constexpr void append(std::string_view text) {
+    const std::size_t n = std::min(text.size(), capacity - length);
+    std::copy_n(text.data(), n, chars + length);
+    length += n;
+    chars[length] = '\0';
+  }
+  constexpr std::string_view view() const { return {chars, length}; }
+  constexpr operator std::string_view() const { return view(); }
+  friend constexpr bool operator==(const short_name& a, const short_name& b) { return a.view() == b.view(); }
+};
+
+}  // namespace constnet

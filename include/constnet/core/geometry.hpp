@@ -1,0 +1,58 @@
+#pragma once
+// Everything a kernel needs to know about one layer, fixed at compile time by the network.
+// Kernels see only these structs, never the layer templates, so a kernel can be tested on any shape.
+
+#include <cstddef>
+
+#include "constnet/core/activation.hpp"
+#include "constnet/core/shape.hpp"
+
+namespace constnet {
+
+struct conv2d_geometry {
+  shape in{}, out{};
+  extent2 kernel{}, stride{}, dilation{};
+  padding2 pad{};
+  activation act = activation::linear;
+  bool bias = true;
+  friend constexpr bool operator==(const conv2d_geometry&, const conv2d_geometry&) = default;
+};
+
+enum class pool_kind { max, average, mixed };
+
+struct pool2d_geometry {
+  shape in{}, out{};
+  extent2 window{}, stride{};
+  padding2 pad{};
+  pool_kind kind = pool_kind::max;
+  double lambda = 1.0;         // mixed: lambda * max + (1 - lambda) * average
+  bool count_padding = false;  // average: divide by the whole window instead of the cells inside the image
+  friend constexpr bool operator==(const pool2d_geometry&, const pool2d_geometry&) = default;
+};
+
+struct global_pool_geometry {
+  shape in{};
+  pool_kind kind = pool_kind::average;
+  friend constexpr bool operator==(const global_pool_geometry&, const global_pool_geometry&) = default;
+};
+
+struct dense_geometry {
+  std::size_t in = 0, units = 0;
+  activation act = activation::linear;
+  bool bias = true;
+  friend constexpr bool operator==(const dense_geometry&, const dense_geometry&) = default;
+};
+
+struct batch_norm_geometry {
+  shape in{};
+  double epsilon = 1e-3;
+  friend constexpr bool operator==(const batch_norm_geometry&, const batch_norm_geometry&) = default;
+};
+
+/// flatten and dropout: the output is the input buffer, so no kernel runs.
+struct identity_geometry {
+  shape in{};
+  friend constexpr bool operator==(const identity_geometry&, const identity_geometry&) = default;
+};
+
+}  // namespace constnet

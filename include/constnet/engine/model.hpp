@@ -1,0 +1,260 @@
+#pragma once
+// model<Network, Options...>: a network's weights, its planned activation arena and the forward pass.
+//
+//   using net = sequential<input<32, 32, 3>, conv2d<32, kernel<3>, act::relu>, ...>;
+//   model<net, batch<8>, taps<"conv2d">> m;          // sizes are constexpr; storage is allocated here, once
+//   he_normal(m, 42);                                 // or load trained weights
+//   std::span<const float> probabilities = m.forward(images);  // no allocation, no layout conversion
+//   std::span<const float> maps = m.output<"conv2d">();        // a tap, still valid after forward
+//
+// Weights are stored in Keras' layouts (conv kernels HWIO, dense [in][units]), layer after layer in
+// network order. Activations are NHWC. Layers own no buffers: each kernel gets its input, output and
+// scratch spans from the compile-time plan.
+
+#include <array>
+#include <cstddef>
+#include <cstring>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "constnet/core/aligned_buffer.hpp"
+#include "constnet/core/errors.hpp"
+#include "constnet/engine/model_options.hpp"
+#include "constnet/kernels/registry.hpp"
+#include "constnet/network/sequential.hpp"
+#include "constnet/plan/arena_plan.hpp"
+
+namespace constnet {
+
+namespace detail {
+/// The input layer and the layers that only rename their input buffer (flatten, dropout) run no kernel.
+template <class Network, std::size_t I>
+inline constexpr bool runs_kernel = I > 0 && Network::template layer_type<I>::buffers != buffer_use::alias;
+
+template <class Network, class Policy, std::size_t I>
+struct layer_kernel {
+  static constexpr bool runs = false;
+};
+template <class Network, class Policy, std::size_t I>
+  requires runs_kernel<Network, I>
+struct layer_kernel<Network, Policy, I> {
+  using layer = typename Network::template layer_type<I>;
+  static constexpr bool runs = true;
+  static constexpr auto geometry = layer::geometry(Network::facts[I].input);
+  using type = typename Policy::template kernel<geometry>;
+};
+}  // namespace detail
+
+template <network Network, class... Options>
+class model {
+  static_assert(((detail::is_batch<Options>::value || detail::is_taps<Options>::value || detail::is_policy<Options>) &&
+                 ...),
+                "model options are batch<N>, taps<\"layer\", ...> and a kernel policy");
+  using batch_option = typename detail::pick_option<detail::is_batch, batch<1>, Options...>::type;
+  using taps_option = typename detail::pick_option<detail::is_taps, taps<>, Options...>::type;
+
+  template <fixed_string... Names>
+  static constexpr std::array<bool, Network::size> tap_mask(taps<Names...>) {
+    std::array<bool, Network::size> mask{};
+    ((mask[Network::template index_of<Names>] = true), ...);
+    return mask;
+  }
+
+ public:
+  using network_type = Network;
+  using kernel_policy = typename detail::pick_option<detail::policy_trait, kernels::best_available, Options...>::type;
+  template <std::size_t I>
+  using kernel_of = detail::layer_kernel<Network, kernel_policy, I>;
+
+  static constexpr std::size_t layers = Network::size;
+  static constexpr std::size_t batch_size = batch_option::value;
+  static constexpr std::size_t input_elements = Network::input_shape.elements() * batch_size;
+  static constexpr std::size_t output_elements = Network::output_shape.elements() * batch_size;
+  static constexpr std::size_t weight_floats = Network::total_params;
+  static constexpr std::array<bool, layers> tapped = tap_mask(taps_option{});
+
+ private:
+  template <std::size_t... I>
+  static constexpr std::array<std::size_t, layers> scratch_of(std::index_sequence<I...>) {
+    return {[] {
+      if constexpr (kernel_of<I>::runs) return kernel_of<I>::type::scratch_bytes(kernel_of<I>::geometry, batch_size);
+      else return std::size_t{0};
+    }()...};
+  }
+  template <std::size_t... I>
+  static constexpr std::array<std::size_t, layers + 1> packed_offsets(std::index_sequence<I...>) {
+    std::array<std::size_t, layers + 1> offsets{};
+    std::size_t i = 0;
+    ((offsets[i + 1] = offsets[i] + [] {
+        if constexpr (kernel_of<I>::runs)
+          return kernels::packed_floats<typename kernel_of<I>::type>(kernel_of<I>::geometry);
+        else return std::size_t{0};
+      }(), ++i), ...);
+    return offsets;
+  }
+
+ public:
+  /// Where every tensor lives; arena_bytes is the memory one forward pass needs.
+  static constexpr arena_plan<layers> plan =
+      plan_arena(Network::facts, batch_size, tapped, scratch_of(std::make_index_sequence<layers>{}));
+  static constexpr std::size_t arena_bytes = plan.arena_bytes;
+  static constexpr std::array<std::size_t, layers + 1> packed_offset =
+      packed_offsets(std::make_index_sequence<layers>{});
+
+  /// Allocates the weights (zero), the packed weights and the arena: the only allocations a model makes.
+  model() : weights_(weight_floats), packed_(packed_offset.back()), arena_(arena_bytes) { pack_weights(); }
+
+  // ---- weights -------------------------------------------------------------------------------------
+
+  std::span<float> weights() { return weights_.span(); }
+  std::span<const float> weights() const { return weights_.span(); }
+
+  /// All weights of one layer, in the order of its facts' weight tensors.
+  std::span<float> layer_weights(std::size_t index) {
+    const layer_facts& f = Network::facts.at(index);
+    return weights_.span().subspan(f.weight_offset, f.params);
+  }
+  std::span<const float> layer_weights(std::size_t index) const {
+    const layer_facts& f = Network::facts.at(index);
+    return weights_.span().subspan(f.weight_offset, f.params);
+  }
+  template <fixed_string Layer>
+  std::span<float> layer_weights() {
+    return layer_weights(Network::template index_of<Layer>);
+  }
+
+  /// One weight tensor, e.g. weight("block1_conv1", "kernel"). Throws unknown_name_error.
+  std::span<float> weight(std::string_view layer, std::string_view tensor) {
+    const std::size_t i = index_of(layer);
+    const layer_facts& f = Network::facts[i];
+    for (std::size_t t = 0; t < f.weight_tensor_count; ++t)
+      if (f.weights[t].name.view() == tensor)
+        return layer_weights(i).subspan(f.weights[t].offset, f.weights[t].elements());
+    std::string message = "layer " + std::string(layer) + " has no weight tensor " + std::string(tensor);
+    message += f.weight_tensor_count == 0 ? " (it has no weights)" : "; it has:";
+    for (std::size_t t = 0; t < f.weight_tensor_count; ++t) message += " " + std::string(f.weights[t].name.view());
+    throw unknown_name_error(message);
+  }
+
+  /// Call after changing weights(): kernels that keep their own weight layout repack here, so the
+  /// forward pass never converts weights.
+  void pack_weights() { pack_layers(std::make_index_sequence<layers>{}); }
+
+  // ---- forward -------------------------------------------------------------------------------------
+
+  /// Runs the whole network on a batch of NHWC images; returns the output, valid until the next call.
+  std::span<const float, output_elements> forward(std::span<const float, input_elements> input) {
+    run_until<layers - 1>(input);
+    return std::span<const float, output_elements>(tensor(layers - 1), output_elements);
+  }
+  /// As above for a buffer whose size is known only at run time; throws shape_error on a mismatch.
+  std::span<const float, output_elements> forward(std::span<const float> input) {
+    return forward(checked_input(input));
+  }
+
+  /// Runs the network up to and including the named layer and returns that layer's output.
+  template <fixed_string Layer>
+  std::span<const float> forward_to(std::span<const float, input_elements> input) {
+    constexpr std::size_t last = Network::template index_of<Layer>;
+    run_until<last>(input);
+    return output(last);
+  }
+  /// The same with a run-time name; throws unknown_name_error or shape_error.
+  std::span<const float> forward_to(std::string_view layer, std::span<const float> input) {
+    const std::size_t last = index_of(layer);
+    const auto checked = checked_input(input);
+    dispatch_until(last, checked, std::make_index_sequence<layers>{});
+    return output(last);
+  }
+
+  /// A layer's output after the last forward pass. Valid for taps and the final layer after forward(),
+  /// and for the last layer forward_to() reached.
+  std::span<const float> output(std::size_t index) const {
+    return {tensor(index), Network::facts.at(index).output.elements() * batch_size};
+  }
+  template <fixed_string Layer>
+  std::span<const float> output() const {
+    constexpr std::size_t i = Network::template index_of<Layer>;
+    static_assert(tapped[i] || i + 1 == layers,
+                  "output<\"layer\">() needs the layer in the model's taps<...>, or use forward_to<\"layer\">()");
+    return output(i);
+  }
+
+  /// Index of a layer by run-time name; throws unknown_name_error naming the closest layer.
+  static std::size_t index_of(std::string_view layer) {
+    const std::size_t i = Network::find(layer);
+    if (i == layers) {
+      const auto& closest = Network::facts[detail::closest_name(Network::facts, layer)];
+      throw unknown_name_error("no layer is named " + std::string(layer) + "; the closest name is " +
+                               std::string(closest.name.view()));
+    }
+    return i;
+  }
+
+  std::span<const std::byte> arena() const { return arena_.span(); }
+
+ private:
+  const float* tensor(std::size_t i) const {
+    return reinterpret_cast<const float*>(arena_.data() + plan.tensor_offset[i]);
+  }
+  float* tensor(std::size_t i) { return reinterpret_cast<float*>(arena_.data() + plan.tensor_offset[i]); }
+
+  static std::span<const float, input_elements> checked_input(std::span<const float> input) {
+    if (input.size() != input_elements)
+      throw shape_error("forward: expected " + std::to_string(input_elements) + " floats (batch " +
+                        std::to_string(batch_size) + " of " + std::to_string(Network::input_shape.h) + "x" +
+                        std::to_string(Network::input_shape.w) + "x" + std::to_string(Network::input_shape.c) +
+                        "), got " + std::to_string(input.size()));
+    return std::span<const float, input_elements>(input.data(), input_elements);
+  }
+
+  template <std::size_t I>
+  std::span<const float> kernel_weights() const {
+    using kernel = typename kernel_of<I>::type;
+    if constexpr (kernels::packed_floats<kernel>(kernel_of<I>::geometry) > 0)
+      return packed_.span().subspan(packed_offset[I], packed_offset[I + 1] - packed_offset[I]);
+    else
+      return layer_weights(I);
+  }
+
+  template <std::size_t I>
+  void run_layer() {
+    if constexpr (kernel_of<I>::runs) {
+      kernel_of<I>::type::run(kernel_of<I>::geometry, kernel_weights<I>(), tensor(I - 1), tensor(I),
+                              arena_.data() + plan.scratch_offset[I], batch_size);
+    }
+  }
+
+  template <std::size_t Last>
+  void run_until(std::span<const float, input_elements> input) {
+    std::memcpy(tensor(0), input.data(), input_elements * sizeof(float));
+    [this]<std::size_t... I>(std::index_sequence<I...>) { (run_layer<I + 1>(), ...); }(std::make_index_sequence<Last>{});
+  }
+
+  template <std::size_t... Last>
+  void dispatch_until(std::size_t last, std::span<const float, input_elements> input, std::index_sequence<Last...>) {
+    ((last == Last ? (run_until<Last>(input), true) : false) || ...);
+  }
+
+  template <std::size_t... I>
+  void pack_layers(std::index_sequence<I...>) {
+    (
+        [this] {
+          if constexpr (kernel_of<I>::runs) {
+            using kernel = typename kernel_of<I>::type;
+            if constexpr (kernels::packed_floats<kernel>(kernel_of<I>::geometry) > 0)
+              kernel::pack(kernel_of<I>::geometry, std::as_const(*this).layer_weights(I),
+                           packed_.span().subspan(packed_offset[I], packed_offset[I + 1] - packed_offset[I]));
+          }
+        }(),
+        ...);
+  }
+
+  aligned_buffer<float> weights_;
+  aligned_buffer<float> packed_;
+  aligned_buffer<std::byte> arena_;
+};
+
+}  // namespace constnet

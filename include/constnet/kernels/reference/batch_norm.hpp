@@ -1,0 +1,34 @@
+#pragma once
+// Reference inference batch normalization over the channel axis. Safe in place (in == out).
+
+#include <cmath>
+#include <cstddef>
+#include <span>
+#include <string_view>
+
+#include "constnet/core/geometry.hpp"
+
+namespace constnet::kernels::reference {
+
+struct batch_norm {
+  static constexpr std::string_view name = "f32_batch_norm_reference_scalar";
+  static constexpr bool supports(const batch_norm_geometry&) { return true; }
+  static constexpr std::size_t scratch_bytes(const batch_norm_geometry&, std::size_t) { return 0; }
+
+  /// weights: gamma, beta, moving_mean, moving_variance, each [in.c].
+  static void run(const batch_norm_geometry& g, std::span<const float> weights, const float* in, float* out,
+                  std::byte*, std::size_t batch) {
+    const std::size_t c = g.in.c;
+    const float* gamma = weights.data();
+    const float* beta = gamma + c;
+    const float* mean = beta + c;
+    const float* variance = mean + c;
+    const std::size_t values = batch * g.in.elements();
+    for (std::size_t i = 0; i < values; ++i) {
+      const std::size_t ch = i % c;
+      out[i] = gamma[ch] * (in[i] - mean[ch]) / std::sqrt(variance[ch] + static_cast<float>(g.epsilon)) + beta[ch];
+    }
+  }
+};
+
+}  // namespace constnet::kernels::reference

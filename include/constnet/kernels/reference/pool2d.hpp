@@ -1,0 +1,78 @@
+#pragma once
+// Reference max / average / mixed pooling, NHWC. Padded cells never win a max and count towards the
+// average only with count_padding.
+
+#include <algorithm>
+#include <cstddef>
+#include <limits>
+#include <span>
+#include <string_view>
+
+#include "constnet/core/geometry.hpp"
+
+namespace constnet::kernels::reference {
+
+struct pool2d {
+  static constexpr std::string_view name = "f32_pool2d_nhwc_reference_scalar";
+  static constexpr bool supports(const pool2d_geometry&) { return true; }
+  static constexpr std::size_t scratch_bytes(const pool2d_geometry&, std::size_t) { return 0; }
+
+  static void run(const pool2d_geometry& g, std::span<const float>, const float* in, float* out, std::byte*,
+                  std::size_t batch) {
+    const std::size_t c = g.in.c;
+    for (std::size_t n = 0; n < batch; ++n)
+      for (std::size_t oy = 0; oy < g.out.h; ++oy)
+        for (std::size_t ox = 0; ox < g.out.w; ++ox)
+          for (std::size_t ch = 0; ch < c; ++ch) {
+            float largest = -std::numeric_limits<float>::infinity();
+            float sum = 0.0f;
+            std::size_t inside = 0;
+            for (std::size_t ky = 0; ky < g.window.h; ++ky) {
+              const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(oy * g.stride.h + ky) -
+                                        static_cast<std::ptrdiff_t>(g.pad.top);
+              if (iy < 0 || iy >= static_cast<std::ptrdiff_t>(g.in.h)) continue;
+              for (std::size_t kx = 0; kx < g.window.w; ++kx) {
+                const std::ptrdiff_t ix = static_cast<std::ptrdiff_t>(ox * g.stride.w + kx) -
+                                          static_cast<std::ptrdiff_t>(g.pad.left);
+                if (ix < 0 || ix >= static_cast<std::ptrdiff_t>(g.in.w)) continue;
+                const float v = in[n * g.in.elements() +
+                                   (static_cast<std::size_t>(iy) * g.in.w + static_cast<std::size_t>(ix)) * c + ch];
+                largest = std::max(largest, v);
+                sum += v;
+                ++inside;
+              }
+            }
+            const std::size_t divisor = g.count_padding ? g.window.h * g.window.w : inside;
+            const float average = sum / static_cast<float>(divisor);
+            float result = average;
+            if (g.kind == pool_kind::max) result = largest;
+            if (g.kind == pool_kind::mixed)
+              result = static_cast<float>(g.lambda) * largest + static_cast<float>(1.0 - g.lambda) * average;
+            out[n * g.out.elements() + (oy * g.out.w + ox) * c + ch] = result;
+          }
+  }
+};
+
+struct global_pool {
+  static constexpr std::string_view name = "f32_global_pool_nhwc_reference_scalar";
+  static constexpr bool supports(const global_pool_geometry&) { return true; }
+  static constexpr std::size_t scratch_bytes(const global_pool_geometry&, std::size_t) { return 0; }
+
+  static void run(const global_pool_geometry& g, std::span<const float>, const float* in, float* out, std::byte*,
+                  std::size_t batch) {
+    const std::size_t c = g.in.c, cells = g.in.h * g.in.w;
+    for (std::size_t n = 0; n < batch; ++n)
+      for (std::size_t ch = 0; ch < c; ++ch) {
+        float largest = -std::numeric_limits<float>::infinity();
+        float sum = 0.0f;
+        for (std::size_t i = 0; i < cells; ++i) {
+          const float v = in[n * g.in.elements() + i * c + ch];
+          largest = std::max(largest, v);
+          sum += v;
+        }
+        out[n * c + ch] = g.kind == pool_kind::max ? largest : sum / static_cast<float>(cells);
+      }
+  }
+};
+
+}  // namespace constnet::kernels::reference

@@ -1,0 +1,105 @@
+#pragma once
+// The one list of kernels. For every kind of layer it names the candidate kernels, fastest first; the
+// engine asks the registry for a layer's kernel at compile time, and tests and benchmarks walk the same
+// lists, so a kernel added here is dispatched, tested and benchmarked without touching anything else.
+//
+// A kernel is a type with
+//   name                         dtype, operation, layout/tile and ISA, e.g. "f32_conv2d_nhwc_reference_scalar"
+//   supports(geometry)           constexpr: can it run this layer?
+//   scratch_bytes(geometry, n)   constexpr: scratch space for a batch of n, planned into the arena
+//   run(geometry, weights, in, out, scratch, n)
+// and optionally, when it wants its weights in its own layout (packed once when weights change):
+//   packed_floats(geometry)      constexpr
+//   pack(geometry, canonical weights, packed weights)
+
+#include <cstddef>
+#include <type_traits>
+
+#include "constnet/core/geometry.hpp"
+#include "constnet/kernels/reference/batch_norm.hpp"
+#include "constnet/kernels/reference/conv2d.hpp"
+#include "constnet/kernels/reference/dense.hpp"
+#include "constnet/kernels/reference/pool2d.hpp"
+
+namespace constnet::kernels {
+
+template <class... Kernels>
+struct kernel_list {};
+
+/// Candidates per geometry, in order of preference. The reference kernel is always last: it supports
+/// every shape, so selection never fails.
+template <class Geometry>
+struct candidates;
+template <>
+struct candidates<conv2d_geometry> {
+  using type = kernel_list<reference::conv2d>;
+};
+template <>
+struct candidates<pool2d_geometry> {
+  using type = kernel_list<reference::pool2d>;
+};
+template <>
+struct candidates<global_pool_geometry> {
+  using type = kernel_list<reference::global_pool>;
+};
+template <>
+struct candidates<dense_geometry> {
+  using type = kernel_list<reference::dense>;
+};
+template <>
+struct candidates<batch_norm_geometry> {
+  using type = kernel_list<reference::batch_norm>;
+};
+
+/// The reference kernel for a geometry: the oracle every other kernel is tested against.
+template <class Geometry>
+struct reference_for;
+template <>
+struct reference_for<conv2d_geometry> {
+  using type = reference::conv2d;
+};
+template <>
+struct reference_for<pool2d_geometry> {
+  using type = reference::pool2d;
+};
+template <>
+struct reference_for<global_pool_geometry> {
+  using type = reference::global_pool;
+};
+template <>
+struct reference_for<dense_geometry> {
+  using type = reference::dense;
+};
+template <>
+struct reference_for<batch_norm_geometry> {
+  using type = reference::batch_norm;
+};
+
+namespace detail {
+template <auto Geometry, class List>
+struct first_supporting;
+template <auto Geometry, class First, class... Rest>
+struct first_supporting<Geometry, kernel_list<First, Rest...>>
+    : std::conditional_t<First::supports(Geometry), std::type_identity<First>,
+                         first_supporting<Geometry, kernel_list<Rest...>>> {};
+}  // namespace detail
+
+/// Kernel policies, chosen per model: model<net, kernels::reference_only> runs the oracle everywhere.
+/// A policy derives from `policy` and maps a layer's geometry to a kernel type.
+struct policy {};
+struct best_available : policy {
+  template <auto Geometry>
+  using kernel = typename detail::first_supporting<Geometry, typename candidates<std::remove_cvref_t<decltype(Geometry)>>::type>::type;
+};
+struct reference_only : policy {
+  template <auto Geometry>
+  using kernel = typename reference_for<std::remove_cvref_t<decltype(Geometry)>>::type;
+};
+
+template <class Kernel, class Geometry>
+constexpr std::size_t packed_floats(const Geometry& g) {
+  if constexpr (requires { Kernel::packed_floats(g); }) return Kernel::packed_floats(g);
+  else return 0;
+}
+
+}  // namespace constnet::kernels

@@ -1,0 +1,130 @@
+#pragma once
+// The compile-time activation planner: every tensor of a forward pass and every kernel's scratch space
+// gets an offset in one arena, and buffers whose lifetimes do not overlap share memory.
+//
+// Lifetimes are measured in steps: layer i runs at step i (the input is copied in at step 0). A tensor
+// lives from the step that writes it to the step that last reads it; a tap (a tensor the caller wants
+// to read after forward) and the network's output live to the end. flatten and dropout are their input
+// buffer; batch_norm overwrites its input in place unless that buffer holds a tap.
+//
+// Offsets are assigned greedily by size, largest first, each into the smallest gap left by the buffers
+// already placed whose lifetimes overlap it (TFLite's and XNNPACK's "greedy by size"). `lower_bound` is
+// the largest total of buffers live at one step; no plan can do better, and for chains it is met.
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+
+#include "constnet/core/layer_facts.hpp"
+
+namespace constnet {
+
+inline constexpr std::size_t arena_alignment = 64;  // one cache line; also the widest SIMD load
+
+constexpr std::size_t align_up(std::size_t bytes, std::size_t alignment = arena_alignment) {
+  return (bytes + alignment - 1) / alignment * alignment;
+}
+
+template <std::size_t Layers>
+struct arena_plan {
+  static constexpr std::size_t max_buffers = 2 * Layers;  // one tensor and one scratch block per layer
+
+  std::size_t arena_bytes = 0;
+  std::size_t lower_bound = 0;    // the largest live set: no arrangement fits in less
+  std::size_t separate_bytes = 0; // what one buffer per tensor (and per scratch) would take
+  std::array<std::size_t, Layers> tensor_offset{};   // output of layer i (i = 0: the input)
+  std::array<std::size_t, Layers> tensor_buffer{};   // which buffer holds it
+  std::array<std::size_t, Layers> scratch_offset{};
+  std::array<std::size_t, Layers> scratch_bytes{};
+  std::array<bool, Layers> in_place{};               // layer i writes over its input
+
+  struct buffer {
+    std::size_t bytes = 0;
+    std::size_t first = 0, last = 0;  // steps, inclusive
+    std::size_t offset = 0;
+    bool has_tap = false;
+  };
+  std::size_t buffer_count = 0;
+  std::array<buffer, max_buffers> buffers{};
+};
+
+/// Plans the arena for `facts` at the given batch size. `tapped[i]` keeps layer i's output to the end;
+/// `scratch[i]` is the scratch space layer i's kernel asks for.
+template <std::size_t N>
+constexpr arena_plan<N> plan_arena(const std::array<layer_facts, N>& facts, std::size_t batch,
+                                   const std::array<bool, N>& tapped, const std::array<std::size_t, N>& scratch) {
+  arena_plan<N> p{};
+  const std::size_t end = N;  // the step after the last layer: when the caller reads the results
+  auto& buffers = p.buffers;
+
+  for (std::size_t i = 0; i < N; ++i) {
+    const bool last_tensor = i + 1 == N;
+    const std::size_t last_read = (tapped[i] || last_tensor) ? end : i + 1;
+    const buffer_use use = i == 0 ? buffer_use::separate : facts[i].buffers;
+    const std::size_t previous = i == 0 ? 0 : p.tensor_buffer[i - 1];
+    const bool share = use == buffer_use::alias || (use == buffer_use::in_place && !buffers[previous].has_tap);
+    if (share) {
+      p.in_place[i] = use == buffer_use::in_place;
+      auto& b = buffers[previous];
+      b.last = std::max(b.last, last_read);
+      b.has_tap = b.has_tap || tapped[i] || last_tensor;
+      p.tensor_buffer[i] = previous;
+    } else {
+      buffers[p.buffer_count] = {align_up(facts[i].output.bytes() * batch), i, last_read, 0, tapped[i] || last_tensor};
+      p.tensor_buffer[i] = p.buffer_count++;
+    }
+  }
+  std::array<std::size_t, N> scratch_buffer{};
+  for (std::size_t i = 0; i < N; ++i) {
+    p.scratch_bytes[i] = scratch[i];
+    if (scratch[i] == 0) continue;
+    buffers[p.buffer_count] = {align_up(scratch[i]), i, i, 0, false};
+    scratch_buffer[i] = p.buffer_count++;
+  }
+
+  // Greedy by size: largest first; ties go to the earlier buffer so plans do not depend on sort details.
+  std::array<std::size_t, arena_plan<N>::max_buffers> order{};
+  for (std::size_t b = 0; b < p.buffer_count; ++b) order[b] = b;
+  std::sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(p.buffer_count),
+            [&](std::size_t a, std::size_t b) {
+              return buffers[a].bytes != buffers[b].bytes ? buffers[a].bytes > buffers[b].bytes : a < b;
+            });
+  std::array<bool, arena_plan<N>::max_buffers> placed{};
+  for (std::size_t k = 0; k < p.buffer_count; ++k) {
+    auto& b = buffers[order[k]];
+    // Placed buffers alive at the same time, by offset.
+    std::array<std::size_t, arena_plan<N>::max_buffers> rivals{};
+    std::size_t count = 0;
+    for (std::size_t o = 0; o < p.buffer_count; ++o)
+      if (placed[o] && buffers[o].first <= b.last && b.first <= buffers[o].last) rivals[count++] = o;
+    std::sort(rivals.begin(), rivals.begin() + static_cast<std::ptrdiff_t>(count),
+              [&](std::size_t x, std::size_t y) { return buffers[x].offset < buffers[y].offset; });
+    std::size_t best = static_cast<std::size_t>(-1), best_gap = static_cast<std::size_t>(-1), cursor = 0;
+    for (std::size_t r = 0; r < count; ++r) {
+      const auto& other = buffers[rivals[r]];
+      if (other.offset >= cursor && other.offset - cursor >= b.bytes && other.offset - cursor < best_gap) {
+        best = cursor;
+        best_gap = other.offset - cursor;
+      }
+      cursor = std::max(cursor, other.offset + other.bytes);
+    }
+    b.offset = best != static_cast<std::size_t>(-1) ? best : cursor;
+    placed[order[k]] = true;
+    p.arena_bytes = std::max(p.arena_bytes, b.offset + b.bytes);
+  }
+
+  for (std::size_t i = 0; i < N; ++i) {
+    p.tensor_offset[i] = buffers[p.tensor_buffer[i]].offset;
+    if (scratch[i] != 0) p.scratch_offset[i] = buffers[scratch_buffer[i]].offset;
+  }
+  for (std::size_t step = 0; step <= end; ++step) {
+    std::size_t live = 0;
+    for (std::size_t b = 0; b < p.buffer_count; ++b)
+      if (buffers[b].first <= step && step <= buffers[b].last) live += buffers[b].bytes;
+    p.lower_bound = std::max(p.lower_bound, live);
+  }
+  for (std::size_t b = 0; b < p.buffer_count; ++b) p.separate_bytes += buffers[b].bytes;
+  return p;
+}
+
+}  // namespace constnet

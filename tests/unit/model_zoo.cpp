@@ -1,0 +1,173 @@
+// Pinned facts of the model zoo: shapes, parameter counts and receptive fields, checked by the compiler
+// (static_assert) and, for the printed summary, against the seed's Keras listing.
+
+#include <boost/test/unit_test.hpp>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "constnet/constnet.hpp"
+#include "constnet/models/seed_cnns.hpp"
+#include "constnet/models/vgg.hpp"
+
+using namespace constnet;
+using models::vgg16;
+
+// VGG16, as keras.applications builds it (seed 003).
+static_assert(vgg16::size == 23);
+static_assert(vgg16::total_params == 138'357'544);
+static_assert(vgg16::input_shape == feature_maps(224, 224, 3));
+static_assert(vgg16::output_shape == features(1000));
+static_assert(vgg16::layer_named<"block1_conv1">.params == 1792);
+static_assert(vgg16::layer_named<"block1_conv1">.output == feature_maps(224, 224, 64));
+static_assert(vgg16::layer_named<"block5_pool">.output == feature_maps(7, 7, 512));
+static_assert(vgg16::layer_named<"flatten">.output == features(25088));
+static_assert(vgg16::layer_named<"fc1">.params == 102'764'544);
+static_assert(vgg16::layer_named<"predictions">.params == 4'097'000);
+// Receptive fields: r_out = r_in + (f - 1) j_in, j_out = j_in s.
+static_assert(vgg16::layer_named<"block1_conv1">.rf.y.size == 3);
+static_assert(vgg16::layer_named<"block1_conv2">.rf.y.size == 5);
+static_assert(vgg16::layer_named<"block1_pool">.rf.y.size == 6);
+static_assert(vgg16::layer_named<"block3_conv3">.rf.y.size == 40);
+static_assert(vgg16::layer_named<"block5_conv3">.rf.y.size == 196);
+static_assert(vgg16::layer_named<"block5_conv3">.rf.x.size == 196);
+static_assert(vgg16::layer_named<"block5_conv3">.rf.y.jump == 16);
+static_assert(vgg16::layer_named<"block5_pool">.rf.y.size == 212);
+static_assert(vgg16::layer_named<"block5_pool">.rf.y.jump == 32);
+// 'same' padding of 1 at every conv: neuron 0 of block5_conv3 starts 90 pixels above the image.
+static_assert(vgg16::layer_named<"block5_conv3">.rf.y.start == -90);
+static_assert(vgg16::layer_named<"block1_conv1">.macs == 224ull * 224 * 64 * 27);
+static_assert(vgg16::total_macs == 15'470'264'320ull);
+
+// VGG19.
+static_assert(models::vgg19::total_params == 143'667'240);
+static_assert(models::vgg19::size == 26);
+
+// The seed's CIFAR-10 CNN (004): conv 32/64/128 with pools, dense 256/128/10.
+using models::cifar10_cnn;
+static_assert(cifar10_cnn::total_params == 258'762);
+static_assert(cifar10_cnn::layer_named<"conv2d">.output == feature_maps(30, 30, 32));
+static_assert(cifar10_cnn::layer_named<"max_pooling2d_1">.output == feature_maps(6, 6, 64));
+static_assert(cifar10_cnn::layer_named<"conv2d_2">.output == feature_maps(4, 4, 128));
+static_assert(cifar10_cnn::layer_named<"flatten">.output == features(512));
+static_assert(cifar10_cnn::layer_named<"dense_2">.output == features(10));
+
+// The seed's 64x64 batch-norm CNN (004): Keras prints 2,618,446 parameters, 896 non-trainable.
+using models::bn_cnn_64;
+static_assert(bn_cnn_64::total_params == 2'618'446);
+static_assert(bn_cnn_64::non_trainable_params == 2 * (3 + 32 + 64 + 128));
+static_assert(bn_cnn_64::layer_named<"batch_normalization">.params == 12);
+static_assert(bn_cnn_64::layer_named<"flatten">.output == features(4608));
+
+// The seed's 39x39x3 example: 37x37x10 -> 17x17x20 -> 7x7x40 = 1960 features.
+using models::seed_39x39_example;
+static_assert(seed_39x39_example::facts[1].output == feature_maps(37, 37, 10));
+static_assert(seed_39x39_example::facts[2].output == feature_maps(17, 17, 20));
+static_assert(seed_39x39_example::facts[3].output == feature_maps(7, 7, 40));
+static_assert(seed_39x39_example::output_shape == features(1960));
+
+// Truncation keeps names and shapes: the seeds' viz_model up to block1_conv1.
+using block1 = truncate_at<vgg16, "block1_conv1">;
+static_assert(block1::size == 2);
+static_assert(block1::output_shape == feature_maps(224, 224, 64));
+static_assert(block1::facts[1].name.view() == "block1_conv1");
+static_assert(truncate_at<vgg16, "block3_conv2">::total_params == 1792 + 36928 + 73856 + 147584 + 295168 + 590080);
+
+// The arena: VGG16 at 224x224, fp32, batch 1 needs block1_conv1 and block1_conv2 alive together,
+// 2 x 224*224*64*4 bytes = 24.5 MiB, and the planner reaches that bound; one buffer per tensor is ~58 MiB.
+using vgg16_model = model<vgg16>;
+static_assert(vgg16_model::plan.lower_bound == 2 * 224 * 224 * 64 * 4);
+static_assert(vgg16_model::arena_bytes == vgg16_model::plan.lower_bound);
+static_assert(vgg16_model::plan.separate_bytes > 58 * 1024 * 1024);
+static_assert(model<cifar10_cnn>::arena_bytes == model<cifar10_cnn>::plan.lower_bound);
+static_assert(model<bn_cnn_64>::arena_bytes == model<bn_cnn_64>::plan.lower_bound);
+static_assert(model<models::vgg19>::arena_bytes == model<models::vgg19>::plan.lower_bound);
+static_assert(model<vgg16, batch<8>>::arena_bytes == 8 * vgg16_model::arena_bytes);
+
+BOOST_AUTO_TEST_SUITE(model_zoo)
+
+// Every row of the seed's VGG16 listing appears, character for character, as the first three columns
+// of our summary.
+BOOST_AUTO_TEST_CASE(vgg16_summary_matches_the_seed_listing) {
+  const std::string seed_rows[] = {
+      "Layer (type)                 Output Shape              Param #",
+      "input_1 (InputLayer)         (None, 224, 224, 3)       0",
+      "block1_conv1 (Conv2D)        (None, 224, 224, 64)      1792",
+      "block1_conv2 (Conv2D)        (None, 224, 224, 64)      36928",
+      "block1_pool (MaxPooling2D)   (None, 112, 112, 64)      0",
+      "block2_conv1 (Conv2D)        (None, 112, 112, 128)     73856",
+      "block2_conv2 (Conv2D)        (None, 112, 112, 128)     147584",
+      "block2_pool (MaxPooling2D)   (None, 56, 56, 128)       0",
+      "block3_conv1 (Conv2D)        (None, 56, 56, 256)       295168",
+      "block3_conv2 (Conv2D)        (None, 56, 56, 256)       590080",
+      "block3_conv3 (Conv2D)        (None, 56, 56, 256)       590080",
+      "block3_pool (MaxPooling2D)   (None, 28, 28, 256)       0",
+      "block4_conv1 (Conv2D)        (None, 28, 28, 512)       1180160",
+      "block4_conv2 (Conv2D)        (None, 28, 28, 512)       2359808",
+      "block4_conv3 (Conv2D)        (None, 28, 28, 512)       2359808",
+      "block4_pool (MaxPooling2D)   (None, 14, 14, 512)       0",
+      "block5_conv1 (Conv2D)        (None, 14, 14, 512)       2359808",
+      "block5_conv2 (Conv2D)        (None, 14, 14, 512)       2359808",
+      "block5_conv3 (Conv2D)        (None, 14, 14, 512)       2359808",
+      "block5_pool (MaxPooling2D)   (None, 7, 7, 512)         0",
+      "flatten (Flatten)            (None, 25088)             0",
+      "fc1 (Dense)                  (None, 4096)              102764544",
+      "fc2 (Dense)                  (None, 4096)              16781312",
+      "predictions (Dense)          (None, 1000)              4097000",
+  };
+  std::istringstream printed(summary_string<vgg16>());
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(printed, line);) lines.push_back(line);
+
+  std::size_t next = 0;
+  for (const std::string& line : lines) {
+    if (next == std::size(seed_rows)) break;
+    std::string keras_part = line.substr(0, 65);
+    keras_part.erase(keras_part.find_last_not_of(' ') + 1);
+    if (keras_part == seed_rows[next]) ++next;
+  }
+  BOOST_TEST(next == std::size(seed_rows), "seed row " << next << " not found in order: " << seed_rows[next]);
+
+  const std::string text = printed.str();
+  BOOST_TEST(text.find("Total params: 138,357,544") != std::string::npos);
+  BOOST_TEST(text.find("Trainable params: 138,357,544") != std::string::npos);
+  BOOST_TEST(text.find("Non-trainable params: 0") != std::string::npos);
+  BOOST_TEST(text.find("196x196") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(bn_cnn_summary_counts_non_trainable_statistics) {
+  const std::string text = summary_string<bn_cnn_64>();
+  BOOST_TEST(text.find("Total params: 2,618,446") != std::string::npos);
+  BOOST_TEST(text.find("Non-trainable params: 454") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(runtime_lookup_matches_compile_time_lookup) {
+  BOOST_TEST(vgg16::find("block3_conv2") == vgg16::index_of<"block3_conv2">);
+  BOOST_TEST(vgg16::find("no_such_layer") == vgg16::size);
+  BOOST_CHECK_THROW(vgg16_model::index_of("block1_con1"), unknown_name_error);
+  try {
+    vgg16_model::index_of("block1_con1");
+  } catch (const unknown_name_error& e) {
+    BOOST_TEST(std::string(e.what()).find("block1_conv1") != std::string::npos);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(visit_layers_walks_front_to_back) {
+  std::vector<std::string> names;
+  std::size_t conv_layers = 0;
+  visit_layers<vgg16>([&](auto index, const layer_facts& f) {
+    BOOST_TEST(decltype(index)::value == f.index);
+    names.emplace_back(f.name.view());
+    if (f.type == "Conv2D") ++conv_layers;
+  });
+  BOOST_TEST(names.size() == vgg16::size);
+  BOOST_TEST(names.front() == "input_1");
+  BOOST_TEST(names.back() == "predictions");
+  BOOST_TEST(conv_layers == 13u);
+  BOOST_TEST((layer<"fc2", vgg16>().params) == 16'781'312u);
+  BOOST_TEST((layer<1, vgg16>().name.view()) == "block1_conv1");
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs, from Debian's archive only, whatever constnet needs to build, test and benchmark.
+# Safe to run twice: packages already present are skipped, and apt-get runs only when something is missing.
+set -euo pipefail
+
+required=(
+  build-essential cmake pkg-config
+  libxsimd-dev libhwy-dev libboost-dev libboost-test-dev libbenchmark-dev libstb-dev
+)
+# Optional peers and tools; the build notices them when present.
+optional=(libdnnl-dev)
+
+missing=()
+for pkg in "${required[@]}" "${optional[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: everything is already installed"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
