@@ -7,9 +7,11 @@
 // to read after forward) and the network's output live to the end. flatten and dropout are their input
 // buffer; batch_norm overwrites its input in place unless that buffer holds a tap.
 //
-// Offsets are assigned greedily by size, largest first, each into the smallest gap left by the buffers
-// already placed whose lifetimes overlap it (TFLite's and XNNPACK's "greedy by size"). `lower_bound` is
-// the largest total of buffers live at one step; no plan can do better, and for chains it is met.
+// `lower_bound` is the largest total of buffers live at one step: no arrangement fits in less. Offsets
+// come from the best of three greedy placements (see place_buffers): largest first into the smallest
+// gap (TFLite's and XNNPACK's "greedy by size"), alternating the bottom and the top of an arena of
+// exactly the lower bound (optimal for chains: neighbours sit on opposite ends), and first fit in
+// execution order. Chains always meet the bound; taps and scratch can leave a plan above it.
 
 #include <algorithm>
 #include <array>
@@ -48,6 +50,68 @@ struct arena_plan {
   std::array<buffer, max_buffers> buffers{};
 };
 
+namespace detail {
+
+enum class placement { largest_first_best_fit, alternate_ends_within_bound, in_order_first_fit };
+
+/// Assigns offsets to buffers[0, count) and returns the arena size, or size_t(-1) when the strategy
+/// cannot fit within `bound` (only alternate_ends_within_bound has a bound).
+template <class Buffer, std::size_t Capacity>
+constexpr std::size_t place_buffers(std::array<Buffer, Capacity>& buffers, std::size_t count, placement how,
+                                    std::size_t bound) {
+  constexpr std::size_t none = static_cast<std::size_t>(-1);
+  std::array<std::size_t, Capacity> order{};
+  for (std::size_t b = 0; b < count; ++b) order[b] = b;
+  const auto first = order.begin(), last = order.begin() + static_cast<std::ptrdiff_t>(count);
+  if (how == placement::largest_first_best_fit)
+    std::sort(first, last, [&](std::size_t a, std::size_t b) {
+      return buffers[a].bytes != buffers[b].bytes ? buffers[a].bytes > buffers[b].bytes : a < b;
+    });
+  else
+    std::sort(first, last, [&](std::size_t a, std::size_t b) {
+      return buffers[a].first != buffers[b].first ? buffers[a].first < buffers[b].first : a < b;
+    });
+
+  std::array<bool, Capacity> placed{};
+  std::size_t arena = 0;
+  for (std::size_t k = 0; k < count; ++k) {
+    auto& b = buffers[order[k]];
+    // The placed buffers alive at the same time, by offset; the free gaps lie between them.
+    std::array<std::size_t, Capacity> rivals{};
+    std::size_t n = 0;
+    for (std::size_t o = 0; o < count; ++o)
+      if (placed[o] && buffers[o].first <= b.last && b.first <= buffers[o].last) rivals[n++] = o;
+    std::sort(rivals.begin(), rivals.begin() + static_cast<std::ptrdiff_t>(n),
+              [&](std::size_t x, std::size_t y) { return buffers[x].offset < buffers[y].offset; });
+    std::size_t chosen = none, chosen_gap = none, cursor = 0;
+    const bool from_top = how == placement::alternate_ends_within_bound && k % 2 == 1;
+    for (std::size_t r = 0; r <= n; ++r) {
+      const std::size_t gap_end = r < n ? buffers[rivals[r]].offset : (how == placement::alternate_ends_within_bound ? bound : none);
+      if (gap_end != none && gap_end >= cursor && gap_end - cursor >= b.bytes) {
+        const std::size_t gap = gap_end - cursor;
+        if (how == placement::largest_first_best_fit) {
+          if (r < n && gap < chosen_gap) chosen = cursor, chosen_gap = gap;
+        } else if (from_top) {
+          chosen = gap_end - b.bytes;  // keep the highest gap that fits: placed flush with its top
+        } else if (chosen == none) {
+          chosen = cursor;
+        }
+      }
+      if (r < n) cursor = std::max(cursor, buffers[rivals[r]].offset + buffers[rivals[r]].bytes);
+    }
+    if (chosen == none) {
+      if (how == placement::alternate_ends_within_bound) return none;
+      chosen = cursor;  // above everything alive
+    }
+    b.offset = chosen;
+    placed[order[k]] = true;
+    arena = std::max(arena, b.offset + b.bytes);
+  }
+  return arena;
+}
+
+}  // namespace detail
+
 /// Plans the arena for `facts` at the given batch size. `tapped[i]` keeps layer i's output to the end;
 /// `scratch[i]` is the scratch space layer i's kernel asks for.
 template <std::size_t N>
@@ -82,41 +146,6 @@ constexpr arena_plan<N> plan_arena(const std::array<layer_facts, N>& facts, std:
     scratch_buffer[i] = p.buffer_count++;
   }
 
-  // Greedy by size: largest first; ties go to the earlier buffer so plans do not depend on sort details.
-  std::array<std::size_t, arena_plan<N>::max_buffers> order{};
-  for (std::size_t b = 0; b < p.buffer_count; ++b) order[b] = b;
-  std::sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(p.buffer_count),
-            [&](std::size_t a, std::size_t b) {
-              return buffers[a].bytes != buffers[b].bytes ? buffers[a].bytes > buffers[b].bytes : a < b;
-            });
-  std::array<bool, arena_plan<N>::max_buffers> placed{};
-  for (std::size_t k = 0; k < p.buffer_count; ++k) {
-    auto& b = buffers[order[k]];
-    // Placed buffers alive at the same time, by offset.
-    std::array<std::size_t, arena_plan<N>::max_buffers> rivals{};
-    std::size_t count = 0;
-    for (std::size_t o = 0; o < p.buffer_count; ++o)
-      if (placed[o] && buffers[o].first <= b.last && b.first <= buffers[o].last) rivals[count++] = o;
-    std::sort(rivals.begin(), rivals.begin() + static_cast<std::ptrdiff_t>(count),
-              [&](std::size_t x, std::size_t y) { return buffers[x].offset < buffers[y].offset; });
-    std::size_t best = static_cast<std::size_t>(-1), best_gap = static_cast<std::size_t>(-1), cursor = 0;
-    for (std::size_t r = 0; r < count; ++r) {
-      const auto& other = buffers[rivals[r]];
-      if (other.offset >= cursor && other.offset - cursor >= b.bytes && other.offset - cursor < best_gap) {
-        best = cursor;
-        best_gap = other.offset - cursor;
-      }
-      cursor = std::max(cursor, other.offset + other.bytes);
-    }
-    b.offset = best != static_cast<std::size_t>(-1) ? best : cursor;
-    placed[order[k]] = true;
-    p.arena_bytes = std::max(p.arena_bytes, b.offset + b.bytes);
-  }
-
-  for (std::size_t i = 0; i < N; ++i) {
-    p.tensor_offset[i] = buffers[p.tensor_buffer[i]].offset;
-    if (scratch[i] != 0) p.scratch_offset[i] = buffers[scratch_buffer[i]].offset;
-  }
   for (std::size_t step = 0; step <= end; ++step) {
     std::size_t live = 0;
     for (std::size_t b = 0; b < p.buffer_count; ++b)
@@ -124,6 +153,29 @@ constexpr arena_plan<N> plan_arena(const std::array<layer_facts, N>& facts, std:
     p.lower_bound = std::max(p.lower_bound, live);
   }
   for (std::size_t b = 0; b < p.buffer_count; ++b) p.separate_bytes += buffers[b].bytes;
+
+  // Three strategies; the smallest arena wins. Greedy by size is strong when a few large tensors
+  // dominate; alternating bottom/top within the lower bound is optimal for chains (neighbours always
+  // sit on opposite sides) and usually survives taps and scratch; first-fit in execution order is the
+  // fallback that always succeeds.
+  using strategy = detail::placement;
+  const strategy strategies[] = {strategy::largest_first_best_fit, strategy::alternate_ends_within_bound,
+                                 strategy::in_order_first_fit};
+  std::size_t best = static_cast<std::size_t>(-1);
+  for (strategy s : strategies) {
+    auto trial = buffers;
+    const std::size_t bytes = detail::place_buffers(trial, p.buffer_count, s, p.lower_bound);
+    if (bytes < best) {
+      best = bytes;
+      buffers = trial;
+    }
+  }
+  p.arena_bytes = best;
+
+  for (std::size_t i = 0; i < N; ++i) {
+    p.tensor_offset[i] = buffers[p.tensor_buffer[i]].offset;
+    if (scratch[i] != 0) p.scratch_offset[i] = buffers[scratch_buffer[i]].offset;
+  }
   return p;
 }
 
