@@ -177,8 +177,15 @@ class model {
   template <fixed_string Layer>
   std::span<const float> output() const {
     constexpr std::size_t i = Network::template index_of<Layer>;
-    static_assert(tapped[i] || i + 1 == layers,
-                  "output<\"layer\">() needs the layer in the model's taps<...>, or use forward_to<\"layer\">()");
+    constexpr diagnostic problem = [] {
+      diagnostic d;
+      if (!tapped[i] && i + 1 != layers)
+        d << "output<" << Layer.view() << ">(): layer " << Layer.view()
+          << " is not a tap, so its memory is reused; add it to the model's taps<...> or call forward_to<"
+          << Layer.view() << ">()";
+      return d;
+    }();
+    static_assert(report<problem>());
     return output(i);
   }
 

@@ -37,7 +37,7 @@ struct conv2d {
   static constexpr activation act = detail::option_t<option_kind::activation, act::linear, Options...>::value;
   static constexpr bool use_bias = detail::option_count<option_kind::bias, Options...> == 0;
   static constexpr detail::window_spec spec =
-      detail::window_from_options<Options...>(detail::option_t<option_kind::kernel, void, Options...>::value, {1, 1});
+      detail::window_from_options<Options...>(detail::option_t<option_kind::kernel, kernel<1>, Options...>::value, {1, 1});
 
   static constexpr diagnostic check(const shape& in, std::string_view label) {
     diagnostic d = detail::check_window(in, spec, label, "kernel");

@@ -43,7 +43,7 @@ struct pool2d {
   static constexpr extent2 pool = detail::option_t<option_kind::pool_size, pool_size<2>, Options...>::value;
   static constexpr detail::window_spec spec = detail::window_from_options<Options...>(pool, pool);
   static constexpr double lambda = [] {
-    if constexpr (Kind == pool_kind::mixed) return detail::option_t<option_kind::mix, void, Options...>::value;
+    if constexpr (Kind == pool_kind::mixed) return detail::option_t<option_kind::mix, mix<1, 2>, Options...>::value;
     else return Kind == pool_kind::max ? 1.0 : 0.0;
   }();
   static constexpr bool count_padding = detail::option_count<option_kind::count_padding, Options...> == 1;

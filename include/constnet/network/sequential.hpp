@@ -17,6 +17,14 @@
 namespace constnet {
 
 template <class... Layers>
+struct sequential;
+
+namespace detail {
+template <class Network, std::size_t... I>
+auto prefix_of(std::index_sequence<I...>) -> sequential<typename Network::template layer_type<I>...>;
+}  // namespace detail
+
+template <class... Layers>
 struct sequential {
   static_assert(sizeof...(Layers) > 0, "sequential<> needs at least input<H, W, C>");
 
@@ -71,20 +79,15 @@ struct sequential {
       return d;
     }();
     static_assert(report<problem>());
-    return i;
+    return i == size ? 0 : i;  // after the error above, 0 keeps the compiler from piling on more
   }();
 
   template <fixed_string Name>
   static constexpr layer_facts layer_named = facts[index_of<Name>];
 
- private:
-  template <std::size_t... I>
-  static auto prefix_of(std::index_sequence<I...>) -> sequential<layer_type<I>...>;
-
- public:
   /// The first Count layers as a network of their own (names are kept: they are assigned front to back).
   template <std::size_t Count>
-  using first = decltype(prefix_of(std::make_index_sequence<Count>{}));
+  using first = decltype(detail::prefix_of<sequential>(std::make_index_sequence<Count>{}));
 };
 
 /// The network up to and including the named layer: the seeds' "chop off the layers after block1_conv1".
