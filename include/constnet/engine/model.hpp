@@ -132,9 +132,16 @@ class model {
     for (std::size_t t = 0; t < f.weight_tensor_count; ++t)
       if (f.weights[t].name.view() == tensor)
         return layer_weights(i).subspan(f.weights[t].offset, f.weights[t].elements());
-    std::string message = "layer " + std::string(layer) + " has no weight tensor " + std::string(tensor);
+    // Appended piece by piece: GCC 12 at -O3 warns (-Wrestrict) on chains of operator+ here.
+    std::string message = "layer ";
+    message += layer;
+    message += " has no weight tensor ";
+    message += tensor;
     message += f.weight_tensor_count == 0 ? " (it has no weights)" : "; it has:";
-    for (std::size_t t = 0; t < f.weight_tensor_count; ++t) message += " " + std::string(f.weights[t].name.view());
+    for (std::size_t t = 0; t < f.weight_tensor_count; ++t) {
+      message += ' ';
+      message += f.weights[t].name.view();
+    }
     throw unknown_name_error(message);
   }
 

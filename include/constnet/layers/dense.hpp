@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include "constnet/core/diagnostic.hpp"
 #include "constnet/core/geometry.hpp"
 #include "constnet/core/layer_facts.hpp"
 #include "constnet/layers/options.hpp"
