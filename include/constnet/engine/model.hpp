@@ -22,6 +22,7 @@
 #include "constnet/core/aligned_buffer.hpp"
 #include "constnet/core/errors.hpp"
 #include "constnet/engine/model_options.hpp"
+#include "constnet/engine/thread_pool.hpp"
 #include "constnet/kernels/registry.hpp"
 #include "constnet/network/sequential.hpp"
 #include "constnet/plan/arena_plan.hpp"
@@ -33,27 +34,55 @@ namespace detail {
 template <class Network, std::size_t I>
 inline constexpr bool runs_kernel = I > 0 && Network::template layer_type<I>::buffers != buffer_use::alias;
 
-template <class Network, class Policy, std::size_t I>
+/// The kernel forced for layer I by a force_kernel<> option, or the policy's choice.
+template <class Network, std::size_t I, class Default, class... Options>
+struct forced_or {
+  using type = Default;
+};
+template <class Network, std::size_t I, class Default, class First, class... Rest>
+struct forced_or<Network, I, Default, First, Rest...> {
+  static constexpr bool match = [] {
+    if constexpr (is_force_kernel<First>::value) return Network::template index_of<First::layer> == I;
+    else return false;
+  }();
+  using type = typename std::conditional_t<match, std::type_identity<First>, forced_or<Network, I, Default, Rest...>>::type;
+};
+template <class T>
+struct kernel_of_option {
+  using type = T;
+};
+template <fixed_string L, class K>
+struct kernel_of_option<force_kernel<L, K>> {
+  using type = K;
+};
+
+template <class Network, class Policy, std::size_t I, class... Options>
 struct layer_kernel {
   static constexpr bool runs = false;
 };
-template <class Network, class Policy, std::size_t I>
+template <class Network, class Policy, std::size_t I, class... Options>
   requires runs_kernel<Network, I>
-struct layer_kernel<Network, Policy, I> {
+struct layer_kernel<Network, Policy, I, Options...> {
   using layer = typename Network::template layer_type<I>;
   static constexpr bool runs = true;
   static constexpr auto geometry = layer::geometry(Network::facts[I].input);
-  using type = typename Policy::template kernel<geometry>;
+  using type = typename kernel_of_option<
+      typename forced_or<Network, I, typename Policy::template kernel<geometry>, Options...>::type>::type;
+  static_assert(std::is_same_v<decltype(type::supports(geometry)), bool>,
+                "force_kernel<layer, K>: K is not a kernel for this kind of layer");
+  static_assert(type::supports(geometry), "force_kernel<layer, K>: K does not support this layer's shape");
 };
 }  // namespace detail
 
 template <network Network, class... Options>
 class model {
-  static_assert(((detail::is_batch<Options>::value || detail::is_taps<Options>::value || detail::is_policy<Options>) &&
+  static_assert(((detail::is_batch<Options>::value || detail::is_taps<Options>::value || detail::is_policy<Options> ||
+                  detail::is_force_kernel<Options>::value || detail::is_threads<Options>::value) &&
                  ...),
-                "model options are batch<N>, taps<\"layer\", ...> and a kernel policy");
+                "model options are batch<N>, threads<N>, taps<\"layer\", ...>, a kernel policy and force_kernel<\"layer\", K>");
   using batch_option = typename detail::pick_option<detail::is_batch, batch<1>, Options...>::type;
   using taps_option = typename detail::pick_option<detail::is_taps, taps<>, Options...>::type;
+  using threads_option = typename detail::pick_option<detail::is_threads, threads<1>, Options...>::type;
 
   template <fixed_string... Names>
   static constexpr std::array<bool, Network::size> tap_mask(taps<Names...>) {
@@ -66,10 +95,11 @@ class model {
   using network_type = Network;
   using kernel_policy = typename detail::pick_option<detail::policy_trait, kernels::best_available, Options...>::type;
   template <std::size_t I>
-  using kernel_of = detail::layer_kernel<Network, kernel_policy, I>;
+  using kernel_of = detail::layer_kernel<Network, kernel_policy, I, Options...>;
 
   static constexpr std::size_t layers = Network::size;
   static constexpr std::size_t batch_size = batch_option::value;
+  static constexpr std::size_t thread_count = threads_option::value;
   static constexpr std::size_t input_elements = Network::input_shape.elements() * batch_size;
   static constexpr std::size_t output_elements = Network::output_shape.elements() * batch_size;
   static constexpr std::size_t weight_floats = Network::total_params;
@@ -87,11 +117,12 @@ class model {
   static constexpr std::array<std::size_t, layers + 1> packed_offsets(std::index_sequence<I...>) {
     std::array<std::size_t, layers + 1> offsets{};
     std::size_t i = 0;
-    ((offsets[i + 1] = offsets[i] + [] {
+    // Each layer's packed weights start on a cache line, so kernels may use aligned loads.
+    ((offsets[i + 1] = offsets[i] + align_up(sizeof(float) * [] {
         if constexpr (kernel_of<I>::runs)
           return kernels::packed_floats<typename kernel_of<I>::type>(kernel_of<I>::geometry);
         else return std::size_t{0};
-      }(), ++i), ...);
+      }()) / sizeof(float), ++i), ...);
     return offsets;
   }
 
@@ -104,7 +135,13 @@ class model {
       packed_offsets(std::make_index_sequence<layers>{});
 
   /// Allocates the weights (zero), the packed weights and the arena: the only allocations a model makes.
-  model() : weights_(weight_floats), packed_(packed_offset.back()), arena_(arena_bytes) { pack_weights(); }
+  model()
+      : weights_(weight_floats),
+        packed_(packed_offset.back()),
+        arena_(arena_bytes),
+        pool_(std::make_unique<thread_pool>(thread_count)) {
+    pack_weights();
+  }
 
   // ---- weights -------------------------------------------------------------------------------------
 
@@ -236,8 +273,20 @@ class model {
   template <std::size_t I>
   void run_layer() {
     if constexpr (kernel_of<I>::runs) {
-      kernel_of<I>::type::run(kernel_of<I>::geometry, kernel_weights<I>(), tensor(I - 1), tensor(I),
-                              arena_.data() + plan.scratch_offset[I], batch_size);
+      using kernel = typename kernel_of<I>::type;
+      constexpr auto& g = kernel_of<I>::geometry;
+      const auto weights = kernel_weights<I>();
+      const float* in = tensor(I - 1);
+      float* out = tensor(I);
+      if constexpr (requires { kernel::tasks(g, batch_size); }) {
+        // Independent tasks (e.g. output rows), split the same way whatever the thread count.
+        auto body = [&](std::size_t begin, std::size_t end) {
+          kernel::run_tasks(g, weights, in, out, batch_size, begin, end);
+        };
+        pool_->parallel_for(kernel::tasks(g, batch_size), body);
+      } else {
+        kernel::run(g, weights, in, out, arena_.data() + plan.scratch_offset[I], batch_size);
+      }
     }
   }
 
@@ -269,6 +318,7 @@ class model {
   aligned_buffer<float> weights_;
   aligned_buffer<float> packed_;
   aligned_buffer<std::byte> arena_;
+  std::unique_ptr<thread_pool> pool_;  // a pointer so the model stays movable while workers run
 };
 
 }  // namespace constnet

@@ -16,16 +16,40 @@ struct batch {
   static constexpr std::size_t value = N;
 };
 
+/// Threads a forward pass uses (default 1). They are created with the model, never inside forward.
+template <std::size_t N>
+struct threads {
+  static_assert(N > 0, "threads<N>: at least one thread");
+  static constexpr std::size_t value = N;
+};
+
 /// Layers whose outputs stay readable after forward (feature maps to look at). The planner keeps them
 /// alive to the end of the pass instead of reusing their memory.
 template <fixed_string... Names>
 struct taps {};
 
+/// Runs one layer with a given kernel instead of the policy's choice, e.g. for tests and benchmarks:
+///   model<vgg16, force_kernel<"block1_conv1", kernels::reference::conv2d>>
+template <fixed_string Layer, class Kernel>
+struct force_kernel {
+  static constexpr fixed_string layer = Layer;
+  using kernel = Kernel;
+};
+
 namespace detail {
+template <class T>
+struct is_force_kernel : std::false_type {};
+template <fixed_string L, class K>
+struct is_force_kernel<force_kernel<L, K>> : std::true_type {};
+
 template <class T>
 struct is_batch : std::false_type {};
 template <std::size_t N>
 struct is_batch<batch<N>> : std::true_type {};
+template <class T>
+struct is_threads : std::false_type {};
+template <std::size_t N>
+struct is_threads<threads<N>> : std::true_type {};
 template <class T>
 struct is_taps : std::false_type {};
 template <fixed_string... N>

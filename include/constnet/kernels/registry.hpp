@@ -16,6 +16,7 @@
 #include <type_traits>
 
 #include "constnet/core/geometry.hpp"
+#include "constnet/kernels/direct/conv2d_direct.hpp"
 #include "constnet/kernels/reference/batch_norm.hpp"
 #include "constnet/kernels/reference/conv2d.hpp"
 #include "constnet/kernels/reference/dense.hpp"
@@ -32,7 +33,7 @@ template <class Geometry>
 struct candidates;
 template <>
 struct candidates<conv2d_geometry> {
-  using type = kernel_list<reference::conv2d>;
+  using type = kernel_list<direct::conv2d_nhwc<simd::xsimd_backend, 2, 6>, reference::conv2d>;
 };
 template <>
 struct candidates<pool2d_geometry> {
@@ -49,6 +50,17 @@ struct candidates<dense_geometry> {
 template <>
 struct candidates<batch_norm_geometry> {
   using type = kernel_list<reference::batch_norm>;
+};
+
+/// Every kernel for a geometry, including those never chosen automatically (other SIMD backends):
+/// what the tests compare against the reference and what the benchmarks time. Forceable per layer.
+template <class Geometry>
+struct all_kernels : candidates<Geometry> {};
+template <>
+struct all_kernels<conv2d_geometry> {
+  using type = kernel_list<direct::conv2d_nhwc<simd::xsimd_backend, 2, 6>,
+                           direct::conv2d_nhwc<simd::highway_backend, 2, 6>,
+                           direct::conv2d_nhwc<simd::scalar_backend, 16, 4>, reference::conv2d>;
 };
 
 /// The reference kernel for a geometry: the oracle every other kernel is tested against.

@@ -1,0 +1,80 @@
+#pragma once
+// A fixed set of worker threads, created once (by the model's constructor) and reused by every forward
+// pass. parallel_for splits [0, tasks) into one contiguous range per thread, always the same way, so a
+// task's result never depends on the number of threads. Dispatch allocates nothing: the work is a
+// function pointer and a context pointer, and threads meet on C++20 atomic wait/notify.
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+namespace constnet {
+
+class thread_pool {
+ public:
+  explicit thread_pool(std::size_t threads) : threads_(threads == 0 ? 1 : threads) {
+    workers_.reserve(threads_ - 1);
+    for (std::size_t t = 1; t < threads_; ++t) workers_.emplace_back([this, t] { work(t); });
+  }
+  thread_pool(const thread_pool&) = delete;
+  thread_pool& operator=(const thread_pool&) = delete;
+  ~thread_pool() {
+    stopping_.store(true, std::memory_order_relaxed);
+    generation_.fetch_add(1, std::memory_order_release);
+    generation_.notify_all();
+    for (auto& w : workers_) w.join();
+  }
+
+  std::size_t size() const { return threads_; }
+
+  /// Calls body(begin, end) on each thread for its share of [0, tasks); returns when all are done.
+  template <class Body>
+  void parallel_for(std::size_t tasks, Body& body) {
+    if (threads_ == 1 || tasks <= 1) {
+      body(std::size_t{0}, tasks);
+      return;
+    }
+    context_ = &body;
+    invoke_ = [](void* context, std::size_t begin, std::size_t end) { (*static_cast<Body*>(context))(begin, end); };
+    tasks_ = tasks;
+    pending_.store(threads_ - 1, std::memory_order_relaxed);
+    generation_.fetch_add(1, std::memory_order_release);
+    generation_.notify_all();
+    run_share(0);
+    for (std::size_t left = pending_.load(std::memory_order_acquire); left != 0;
+         left = pending_.load(std::memory_order_acquire))
+      pending_.wait(left, std::memory_order_acquire);
+  }
+
+ private:
+  void run_share(std::size_t t) {
+    const std::size_t begin = tasks_ * t / threads_, end = tasks_ * (t + 1) / threads_;
+    if (begin < end) invoke_(context_, begin, end);
+  }
+
+  void work(std::size_t t) {
+    std::uint64_t seen = 0;
+    for (;;) {
+      generation_.wait(seen, std::memory_order_acquire);
+      seen = generation_.load(std::memory_order_acquire);
+      if (stopping_.load(std::memory_order_relaxed)) return;
+      run_share(t);
+      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) pending_.notify_one();
+    }
+  }
+
+  std::size_t threads_;
+  std::vector<std::thread> workers_;
+  std::atomic<std::uint64_t> generation_{0};
+  std::atomic<std::size_t> pending_{0};
+  std::atomic<bool> stopping_{false};
+  void* context_ = nullptr;
+  void (*invoke_)(void*, std::size_t, std::size_t) = nullptr;
+  std::size_t tasks_ = 0;
+};
+
+}  // namespace constnet

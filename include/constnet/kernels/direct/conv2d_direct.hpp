@@ -1,0 +1,159 @@
+#pragma once
+// Direct convolution, register-blocked, written once against the SIMD shim.
+//
+// Activations stay NHWC end to end (the layout of the reference kernels and of Keras), so no layer
+// reorders anything. The micro-kernel keeps a tile of OutPixels output pixels (along x) times
+// OcVectors vectors of output channels in registers: on AVX2 (16 registers of 8 floats) 6 pixels x 16
+// channels is 12 accumulators + 2 weight vectors + 1 broadcast. Each step loads 2 weight vectors and
+// broadcasts 6 inputs for 12 FMAs, so the FMA units, not the loads, bound it.
+//
+// Weights are packed once, when they change, per block of output channels:
+//   [oc_block][ky][kx][ic][block_channels] then bias [oc_block][block_channels],
+// zero-padded past the last channel so tails need no special weights.
+//
+// Each output row is one task (rows never share outputs, so results do not depend on the number of
+// threads). Pixels whose window stays inside the image use the full tile; border pixels use a checked
+// one-pixel tile.
+
+#include <algorithm>
+#include <cstddef>
+#include <span>
+#include <string_view>
+
+#include "constnet/core/geometry.hpp"
+#include "constnet/kernels/kernel_name.hpp"
+#include "constnet/kernels/reference/activation.hpp"
+#include "constnet/kernels/simd/backends.hpp"
+
+namespace constnet::kernels::direct {
+
+template <class Backend, std::size_t OcVectors, std::size_t OutPixels>
+struct conv2d_nhwc {
+  using B = Backend;
+  using vec = typename B::vec;
+  static constexpr std::size_t W = B::width;
+  static constexpr std::size_t block = OcVectors * W;  // output channels per block
+
+ private:
+  static constexpr diagnostic name_storage =
+      compose_name("f32_conv2d_direct_nhwc_", block, "o", OutPixels, "w_", B::name, "_", B::isa);
+
+ public:
+  static constexpr std::string_view name = name_storage.view();
+
+  static constexpr bool supports(const conv2d_geometry&) { return true; }
+  static constexpr std::size_t scratch_bytes(const conv2d_geometry&, std::size_t) { return 0; }
+
+  static constexpr std::size_t blocks(const conv2d_geometry& g) { return (g.out.c + block - 1) / block; }
+  static constexpr std::size_t block_weights(const conv2d_geometry& g) {
+    return g.kernel.h * g.kernel.w * g.in.c * block;
+  }
+  static constexpr std::size_t packed_floats(const conv2d_geometry& g) {
+    return blocks(g) * (block_weights(g) + block);
+  }
+
+  /// canonical: HWIO kernel then bias (Keras). packed: see the layout above.
+  static void pack(const conv2d_geometry& g, std::span<const float> canonical, std::span<float> packed) {
+    const std::size_t taps = g.kernel.h * g.kernel.w, cin = g.in.c, cout = g.out.c;
+    std::fill(packed.begin(), packed.end(), 0.0f);
+    float* bias = packed.data() + blocks(g) * block_weights(g);
+    for (std::size_t b = 0; b < blocks(g); ++b)
+      for (std::size_t t = 0; t < taps; ++t)
+        for (std::size_t ic = 0; ic < cin; ++ic)
+          for (std::size_t j = 0; j < block && b * block + j < cout; ++j)
+            packed[b * block_weights(g) + (t * cin + ic) * block + j] = canonical[(t * cin + ic) * cout + b * block + j];
+    if (g.bias)
+      for (std::size_t oc = 0; oc < cout; ++oc) bias[oc] = canonical[taps * cin * cout + oc];
+  }
+
+  static void run(const conv2d_geometry& g, std::span<const float> packed, const float* in, float* out, std::byte*,
+                  std::size_t batch) {
+    run_tasks(g, packed, in, out, batch, 0, tasks(g, batch));
+  }
+  /// Threading: one task per output row; tasks write disjoint outputs.
+  static constexpr std::size_t tasks(const conv2d_geometry& g, std::size_t batch) { return batch * g.out.h; }
+  static void run_tasks(const conv2d_geometry& g, std::span<const float> packed, const float* in, float* out,
+                        std::size_t, std::size_t begin, std::size_t end) {
+    for (std::size_t row = begin; row < end; ++row) run_row(g, packed.data(), in, out, row);
+  }
+
+  /// One task: output row `row` (of batch * out.h rows), every output channel.
+  static void run_row(const conv2d_geometry& g, const float* packed, const float* in, float* out, std::size_t row) {
+    const std::size_t n = row / g.out.h, oy = row % g.out.h;
+    const float* image = in + n * g.in.elements();
+    float* out_row = out + n * g.out.elements() + oy * g.out.w * g.out.c;
+    const auto [first, last] = interior(g);
+    for (std::size_t b = 0; b < blocks(g); ++b) {
+      const float* weights = packed + b * block_weights(g);
+      const float* bias = packed + blocks(g) * block_weights(g) + b * block;
+      std::size_t ox = 0;
+      for (; ox < first && ox < g.out.w; ++ox) tile<1, true>(g, image, weights, bias, out_row, oy, ox, b);
+      for (; ox + OutPixels <= last; ox += OutPixels) tile<OutPixels, false>(g, image, weights, bias, out_row, oy, ox, b);
+      for (; ox < last; ++ox) tile<1, false>(g, image, weights, bias, out_row, oy, ox, b);
+      for (; ox < g.out.w; ++ox) tile<1, true>(g, image, weights, bias, out_row, oy, ox, b);
+    }
+    if (g.act != activation::linear && g.act != activation::relu)
+      for (std::size_t ox = 0; ox < g.out.w; ++ox) reference::apply_activation(g.act, out_row + ox * g.out.c, g.out.c);
+  }
+
+ private:
+  /// Output columns [first, last) whose windows lie entirely inside the image along x.
+  static constexpr std::pair<std::size_t, std::size_t> interior(const conv2d_geometry& g) {
+    const std::size_t reach = (g.kernel.w - 1) * g.dilation.w;
+    const std::size_t first = (g.pad.left + g.stride.w - 1) / g.stride.w;
+    if (g.in.w + g.pad.left < reach + 1) return {g.out.w, g.out.w};
+    const std::size_t last = std::min(g.out.w, (g.in.w + g.pad.left - reach - 1) / g.stride.w + 1);
+    return {std::min(first, last), last};
+  }
+
+  template <std::size_t Pixels, bool Checked>
+  static void tile(const conv2d_geometry& g, const float* image, const float* weights, const float* bias,
+                   float* out_row, std::size_t oy, std::size_t ox0, std::size_t b) {
+    const std::size_t cin = g.in.c;
+    vec acc[Pixels][OcVectors];
+    for (std::size_t v = 0; v < OcVectors; ++v) {
+      const vec start = g.bias ? B::loadu(bias + v * W) : B::zero();
+      for (std::size_t p = 0; p < Pixels; ++p) acc[p][v] = start;
+    }
+    for (std::size_t ky = 0; ky < g.kernel.h; ++ky) {
+      const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(oy * g.stride.h + ky * g.dilation.h) -
+                                static_cast<std::ptrdiff_t>(g.pad.top);
+      if (iy < 0 || iy >= static_cast<std::ptrdiff_t>(g.in.h)) continue;
+      const float* image_row = image + static_cast<std::size_t>(iy) * g.in.w * cin;
+      for (std::size_t kx = 0; kx < g.kernel.w; ++kx) {
+        const std::ptrdiff_t ix0 = static_cast<std::ptrdiff_t>(ox0 * g.stride.w + kx * g.dilation.w) -
+                                   static_cast<std::ptrdiff_t>(g.pad.left);
+        if constexpr (Checked) {
+          if (ix0 < 0 || ix0 >= static_cast<std::ptrdiff_t>(g.in.w)) continue;
+        }
+        const float* x = image_row + static_cast<std::size_t>(ix0) * cin;
+        const std::size_t pixel_stride = g.stride.w * cin;
+        const float* w = weights + (ky * g.kernel.w + kx) * cin * block;
+        for (std::size_t ic = 0; ic < cin; ++ic) {
+          vec wv[OcVectors];
+#pragma GCC unroll 4
+          for (std::size_t v = 0; v < OcVectors; ++v) wv[v] = B::load(w + ic * block + v * W);
+#pragma GCC unroll 8
+          for (std::size_t p = 0; p < Pixels; ++p) {
+            const vec xv = B::broadcast(x[p * pixel_stride + ic]);
+#pragma GCC unroll 4
+            for (std::size_t v = 0; v < OcVectors; ++v) acc[p][v] = B::fma(xv, wv[v], acc[p][v]);
+          }
+        }
+      }
+    }
+    const std::size_t cout = g.out.c;
+    const std::size_t valid = std::min(block, cout - b * block);
+    for (std::size_t p = 0; p < Pixels; ++p) {
+      float* dst = out_row + (ox0 + p) * cout + b * block;
+      for (std::size_t v = 0; v < OcVectors; ++v) {
+        vec r = acc[p][v];
+        if (g.act == activation::relu) r = B::max(r, B::zero());
+        if ((v + 1) * W <= valid) B::storeu(dst + v * W, r);
+        else if (v * W < valid) B::store_first(dst + v * W, r, valid - v * W);
+      }
+    }
+  }
+};
+
+}  // namespace constnet::kernels::direct

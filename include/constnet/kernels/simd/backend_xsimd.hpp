@@ -1,0 +1,51 @@
+#pragma once
+// The xsimd backend of the SIMD shim (the primary one): xsimd's batch<float> for the best instruction
+// set the compiler targets. Debian's xsimd 8.1 has no masked loads, reduce_add or reduce_max; they are
+// written here (reduce_add is 8.1's hadd), so kernels never see the version difference.
+
+#include <xsimd/xsimd.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <string_view>
+
+namespace constnet::simd {
+
+struct xsimd_backend {
+  using vec = xsimd::batch<float>;
+  static constexpr std::string_view name = "xsimd";
+  static constexpr std::string_view isa = vec::arch_type::name();
+  static constexpr std::size_t width = vec::size;
+
+  static vec zero() { return vec(0.0f); }
+  static vec broadcast(float x) { return vec(x); }
+  static vec load(const float* p) { return vec::load_aligned(p); }
+  static vec loadu(const float* p) { return vec::load_unaligned(p); }
+  static void store(float* p, vec v) { v.store_aligned(p); }
+  static void storeu(float* p, vec v) { v.store_unaligned(p); }
+  /// Lanes [0, n) from p, the rest zero; reads nothing past p + n.
+  static vec load_first(const float* p, std::size_t n) {
+    alignas(64) float lanes[width] = {};
+    std::copy_n(p, std::min(n, width), lanes);
+    return vec::load_aligned(lanes);
+  }
+  /// Writes lanes [0, n) to p and nothing past p + n.
+  static void store_first(float* p, vec v, std::size_t n) {
+    alignas(64) float lanes[width];
+    v.store_aligned(lanes);
+    std::copy_n(lanes, std::min(n, width), p);
+  }
+  static vec fma(vec a, vec b, vec c) { return xsimd::fma(a, b, c); }
+  static vec add(vec a, vec b) { return a + b; }
+  static vec mul(vec a, vec b) { return a * b; }
+  static vec max(vec a, vec b) { return xsimd::max(a, b); }
+  static vec min(vec a, vec b) { return xsimd::min(a, b); }
+  static float reduce_add(vec v) { return xsimd::hadd(v); }
+  static float reduce_max(vec v) {
+    alignas(64) float lanes[width];
+    v.store_aligned(lanes);
+    return *std::max_element(lanes, lanes + width);
+  }
+};
+
+}  // namespace constnet::simd
