@@ -7,6 +7,7 @@
 #include "constnet/core/shape.hpp"
 #include "constnet/engine/init.hpp"
 #include "constnet/engine/model.hpp"
+#include "constnet/layers/activation_layer.hpp"
 #include "constnet/layers/batch_norm.hpp"
 #include "constnet/layers/conv2d.hpp"
 #include "constnet/layers/dense.hpp"

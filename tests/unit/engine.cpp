@@ -28,6 +28,18 @@ auto copy(Span s) {
   return std::vector<std::remove_cv_t<typename Span::element_type>>(s.begin(), s.end());
 }
 
+/// max|a - b| <= 1e-5 * max(1, max|b|): relative to the tensor's scale, not element by element, because
+/// small outputs come from cancellation (a batch_norm subtracts the mean) and carry the big ones' error.
+bool close_to(const std::vector<float>& a, const std::vector<float>& b) {
+  if (a.size() != b.size()) return false;
+  float scale = 1.0f, worst = 0.0f;
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    scale = std::max(scale, std::abs(b[i]));
+    worst = std::max(worst, std::abs(a[i] - b[i]));
+  }
+  return worst <= 1e-5f * scale;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(engine)
@@ -172,6 +184,53 @@ BOOST_AUTO_TEST_CASE(synthetic_weights_are_deterministic_he_normal) {
   BOOST_TEST(std::abs(mean) < 0.002);
   BOOST_TEST(std::abs(stddev - 0.0625) < 0.002);
   for (float v : a.weight("dense", "bias")) BOOST_TEST(v == 0.0f);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(batch_norm_folding)
+
+// Keras' conv -> batch_norm -> activation pattern: the batch_norm is folded into the conv's weights.
+using folded_net = sequential<input<12, 10, 5>, conv2d<12, kernel<3>, same, no_bias, named<"conv">>,
+                              batch_norm<epsilon<1, 100>, named<"bn">>, activation_layer<act::relu>,
+                              conv2d<7, kernel<3>, strides<2>>, batch_norm<>, flatten<>, dense<4, act::softmax>>;
+
+template <class Model>
+void fill_batch_norm(Model& m, std::uint64_t seed) {
+  he_normal(m, seed);
+  random_source random(seed + 1);
+  for (const char* layer : {"bn", "batch_normalization"}) {
+    for (float& v : m.weight(layer, "gamma")) v = static_cast<float>(random.uniform(0.5, 2.0));
+    for (float& v : m.weight(layer, "beta")) v = static_cast<float>(random.uniform(-1.0, 1.0));
+    for (float& v : m.weight(layer, "moving_mean")) v = static_cast<float>(random.uniform(-0.5, 0.5));
+    for (float& v : m.weight(layer, "moving_variance")) v = static_cast<float>(random.uniform(0.2, 3.0));
+  }
+  m.pack_weights();
+}
+
+BOOST_AUTO_TEST_CASE(folded_and_unfolded_networks_agree) {
+  using fast = model<folded_net, batch<2>>;
+  using oracle = model<folded_net, batch<2>, kernels::reference_only>;
+  static_assert(fast::folds_batch_norm<1> && fast::folded_away<2>);
+  static_assert(fast::folds_batch_norm<4> && fast::folded_away<5>);  // conv without activation, no_bias off
+  static_assert(!oracle::folds_batch_norm<1>);
+  static_assert(!model<folded_net, taps<"conv">>::folds_batch_norm<1>);  // a tapped conv output must stay raw
+  fast f;
+  oracle o;
+  fill_batch_norm(f, 3);
+  fill_batch_norm(o, 3);
+  const auto images = random_images(fast::input_elements, 4);
+  const auto a = copy(f.forward(std::span<const float>(images)));
+  const auto b = copy(o.forward(std::span<const float>(images)));
+  BOOST_TEST(close_to(a, b));
+  // Stopping at the folded conv shows the conv's own output, not the normalized one.
+  const auto conv_fast = copy(f.forward_to("conv", std::span<const float>(images)));
+  const auto conv_oracle = copy(o.forward_to("conv", std::span<const float>(images)));
+  BOOST_TEST(conv_fast == conv_oracle);
+  const auto bn_fast = copy(f.forward_to("bn", std::span<const float>(images)));
+  const auto bn_oracle = copy(o.forward_to("bn", std::span<const float>(images)));
+  BOOST_TEST(close_to(bn_fast, bn_oracle));
+  BOOST_TEST(!close_to(bn_fast, conv_oracle));  // the tolerance tells normalized from raw outputs
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -49,6 +49,12 @@ struct batch_norm_geometry {
   friend constexpr bool operator==(const batch_norm_geometry&, const batch_norm_geometry&) = default;
 };
 
+struct activation_geometry {
+  shape in{};
+  activation act = activation::linear;
+  friend constexpr bool operator==(const activation_geometry&, const activation_geometry&) = default;
+};
+
 /// flatten and dropout: the output is the input buffer, so no kernel runs.
 struct identity_geometry {
   shape in{};

@@ -13,11 +13,13 @@
 
 #include <array>
 #include <cstddef>
+#include <cmath>
 #include <cstring>
 #include <span>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "constnet/core/aligned_buffer.hpp"
 #include "constnet/core/errors.hpp"
@@ -113,24 +115,63 @@ class model {
       else return std::size_t{0};
     }()...};
   }
-  template <std::size_t... I>
-  static constexpr std::array<std::size_t, layers + 1> packed_offsets(std::index_sequence<I...>) {
-    std::array<std::size_t, layers + 1> offsets{};
-    std::size_t i = 0;
-    // Each layer's packed weights start on a cache line, so kernels may use aligned loads.
-    ((offsets[i + 1] = offsets[i] + align_up(sizeof(float) * [] {
-        if constexpr (kernel_of<I>::runs)
-          return kernels::packed_floats<typename kernel_of<I>::type>(kernel_of<I>::geometry);
-        else return std::size_t{0};
-      }()) / sizeof(float), ++i), ...);
-    return offsets;
-  }
 
  public:
   /// Where every tensor lives; arena_bytes is the memory one forward pass needs.
   static constexpr arena_plan<layers> plan =
       plan_arena(Network::facts, batch_size, tapped, scratch_of(std::make_index_sequence<layers>{}));
   static constexpr std::size_t arena_bytes = plan.arena_bytes;
+
+  /// A linear conv2d followed by a batch_norm that runs in place (its input is not a tap) absorbs it:
+  /// at load the kernel gets w * scale and b * scale + shift, with scale = gamma / sqrt(var + eps) and
+  /// shift = beta - mean * scale, and the batch_norm layer does nothing at run time.
+  template <std::size_t I>
+  static constexpr bool folds_batch_norm = [] {
+    // The reference policy is the oracle: it runs every layer as declared.
+    if constexpr (!kernel_of<I>::runs || I + 1 >= layers || std::is_same_v<kernel_policy, kernels::reference_only>)
+      return false;
+    else if constexpr (!std::is_same_v<std::remove_cvref_t<decltype(kernel_of<I>::geometry)>, conv2d_geometry>)
+      return false;
+    else
+      return kernel_of<I>::geometry.act == activation::linear && Network::facts[I + 1].type == "BatchNormalization" &&
+             plan.in_place[I + 1];
+  }();
+  template <std::size_t I>
+  static constexpr bool folded_away = I > 0 && folds_batch_norm<I - 1>;
+
+ private:
+  /// The geometry a layer's kernel runs with: a conv that absorbs a batch_norm always has a bias.
+  template <std::size_t I>
+  static constexpr auto run_geometry = [] {
+    auto g = kernel_of<I>::geometry;
+    if constexpr (folds_batch_norm<I>) g.bias = true;
+    return g;
+  }();
+  /// Floats a layer keeps besides the canonical weights: the kernel's packed layout, or the folded
+  /// canonical weights when a batch_norm is folded into a kernel that reads canonical weights.
+  template <std::size_t I>
+  static constexpr std::size_t extra_floats() {
+    if constexpr (!kernel_of<I>::runs) {
+      return 0;
+    } else {
+      const std::size_t packed = kernels::packed_floats<typename kernel_of<I>::type>(run_geometry<I>);
+      if constexpr (folds_batch_norm<I>) {
+        const auto& g = kernel_of<I>::geometry;
+        if (packed == 0) return g.kernel.h * g.kernel.w * g.in.c * g.out.c + g.out.c;
+      }
+      return packed;
+    }
+  }
+  template <std::size_t... I>
+  static constexpr std::array<std::size_t, layers + 1> packed_offsets(std::index_sequence<I...>) {
+    std::array<std::size_t, layers + 1> offsets{};
+    std::size_t i = 0;
+    // Each layer's packed weights start on a cache line, so kernels may use aligned loads.
+    ((offsets[i + 1] = offsets[i] + align_up(sizeof(float) * extra_floats<I>()) / sizeof(float), ++i), ...);
+    return offsets;
+  }
+
+ public:
   static constexpr std::array<std::size_t, layers + 1> packed_offset =
       packed_offsets(std::make_index_sequence<layers>{});
 
@@ -263,18 +304,23 @@ class model {
 
   template <std::size_t I>
   std::span<const float> kernel_weights() const {
-    using kernel = typename kernel_of<I>::type;
-    if constexpr (kernels::packed_floats<kernel>(kernel_of<I>::geometry) > 0)
-      return packed_.span().subspan(packed_offset[I], packed_offset[I + 1] - packed_offset[I]);
+    if constexpr (extra_floats<I>() > 0)
+      return packed_.span().subspan(packed_offset[I], extra_floats<I>());
     else
       return layer_weights(I);
   }
 
-  template <std::size_t I>
+  /// Runs layer I. Unfold: the caller stops at I and must see the conv's own output, so a batch_norm
+  /// folded into it is left out (the reference kernel runs on the canonical weights instead).
+  template <std::size_t I, bool Unfold = false>
   void run_layer() {
-    if constexpr (kernel_of<I>::runs) {
+    if constexpr (Unfold && folds_batch_norm<I>) {
+      using oracle = typename kernels::reference_for<conv2d_geometry>::type;
+      oracle::run(kernel_of<I>::geometry, std::as_const(*this).layer_weights(I), tensor(I - 1), tensor(I), nullptr,
+                  batch_size);
+    } else if constexpr (kernel_of<I>::runs && !folded_away<I>) {
       using kernel = typename kernel_of<I>::type;
-      constexpr auto& g = kernel_of<I>::geometry;
+      constexpr auto& g = run_geometry<I>;
       const auto weights = kernel_weights<I>();
       const float* in = tensor(I - 1);
       float* out = tensor(I);
@@ -293,7 +339,9 @@ class model {
   template <std::size_t Last>
   void run_until(std::span<const float, input_elements> input) {
     std::memcpy(tensor(0), input.data(), input_elements * sizeof(float));
-    [this]<std::size_t... I>(std::index_sequence<I...>) { (run_layer<I + 1>(), ...); }(std::make_index_sequence<Last>{});
+    [this]<std::size_t... I>(std::index_sequence<I...>) {
+      (run_layer<I + 1, I + 1 == Last>(), ...);
+    }(std::make_index_sequence<Last>{});
   }
 
   template <std::size_t... Last>
@@ -305,14 +353,42 @@ class model {
   void pack_layers(std::index_sequence<I...>) {
     (
         [this] {
-          if constexpr (kernel_of<I>::runs) {
+          if constexpr (extra_floats<I>() > 0) {
             using kernel = typename kernel_of<I>::type;
-            if constexpr (kernels::packed_floats<kernel>(kernel_of<I>::geometry) > 0)
-              kernel::pack(kernel_of<I>::geometry, std::as_const(*this).layer_weights(I),
-                           packed_.span().subspan(packed_offset[I], packed_offset[I + 1] - packed_offset[I]));
+            const auto packed = packed_.span().subspan(packed_offset[I], extra_floats<I>());
+            std::span<const float> canonical = std::as_const(*this).layer_weights(I);
+            std::vector<float> folded;  // packing happens at load time, never in forward
+            if constexpr (folds_batch_norm<I>) {
+              folded = fold_batch_norm(kernel_of<I>::geometry, canonical, std::as_const(*this).layer_weights(I + 1),
+                                       Network::template layer_type<I + 1>::eps);
+              canonical = folded;
+            }
+            if constexpr (kernels::packed_floats<kernel>(run_geometry<I>) > 0)
+              kernel::pack(run_geometry<I>, canonical, packed);
+            else
+              std::copy(canonical.begin(), canonical.end(), packed.begin());
           }
         }(),
         ...);
+  }
+
+  /// conv2d weights (HWIO kernel, optional bias) with a following batch_norm folded in; always has a bias.
+  static std::vector<float> fold_batch_norm(const conv2d_geometry& g, std::span<const float> conv,
+                                            std::span<const float> norm, double epsilon) {
+    const std::size_t cout = g.out.c, taps = g.kernel.h * g.kernel.w * g.in.c;
+    const float* gamma = norm.data();
+    const float* beta = gamma + cout;
+    const float* mean = beta + cout;
+    const float* variance = mean + cout;
+    std::vector<float> folded(taps * cout + cout);
+    for (std::size_t oc = 0; oc < cout; ++oc) {
+      const double scale = gamma[oc] / std::sqrt(static_cast<double>(variance[oc]) + epsilon);
+      for (std::size_t t = 0; t < taps; ++t)
+        folded[t * cout + oc] = static_cast<float>(conv[t * cout + oc] * scale);
+      const double bias = g.bias ? conv[taps * cout + oc] : 0.0;
+      folded[taps * cout + oc] = static_cast<float>((bias - mean[oc]) * scale + beta[oc]);
+    }
+    return folded;
   }
 
   aligned_buffer<float> weights_;

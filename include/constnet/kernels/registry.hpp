@@ -17,6 +17,7 @@
 
 #include "constnet/core/geometry.hpp"
 #include "constnet/kernels/direct/conv2d_direct.hpp"
+#include "constnet/kernels/reference/activation.hpp"
 #include "constnet/kernels/reference/batch_norm.hpp"
 #include "constnet/kernels/reference/conv2d.hpp"
 #include "constnet/kernels/reference/dense.hpp"
@@ -52,6 +53,11 @@ struct candidates<batch_norm_geometry> {
   using type = kernel_list<reference::batch_norm>;
 };
 
+template <>
+struct candidates<activation_geometry> {
+  using type = kernel_list<reference::activation_layer>;
+};
+
 /// Every kernel for a geometry, including those never chosen automatically (other SIMD backends):
 /// what the tests compare against the reference and what the benchmarks time. Forceable per layer.
 template <class Geometry>
@@ -66,6 +72,10 @@ struct all_kernels<conv2d_geometry> {
 /// The reference kernel for a geometry: the oracle every other kernel is tested against.
 template <class Geometry>
 struct reference_for;
+template <>
+struct reference_for<activation_geometry> {
+  using type = reference::activation_layer;
+};
 template <>
 struct reference_for<conv2d_geometry> {
   using type = reference::conv2d;

@@ -12,8 +12,10 @@
 // zero-padded past the last channel so tails need no special weights.
 //
 // Each output row is one task (rows never share outputs, so results do not depend on the number of
-// threads). Pixels whose window stays inside the image use the full tile; border pixels use a checked
-// one-pixel tile.
+// threads). Every tile is OutPixels wide (the last of a row narrower): taps that fall in the padding
+// read a static row of zeros, which adds exactly nothing, so border pixels run as fast as inner ones.
+// Inside the image with dilation 1 the (kx, ic) loops fuse into one run of kw*cin floats, which keeps
+// layers with few input channels (VGG16's first has 3) out of loop overhead.
 
 #include <algorithm>
 #include <cstddef>
@@ -41,7 +43,8 @@ struct conv2d_nhwc {
  public:
   static constexpr std::string_view name = name_storage.view();
 
-  static constexpr bool supports(const conv2d_geometry&) { return true; }
+  /// Out-of-image taps read a static zero row of zero_channels floats.
+  static constexpr bool supports(const conv2d_geometry& g) { return g.in.c <= zero_channels; }
   static constexpr std::size_t scratch_bytes(const conv2d_geometry&, std::size_t) { return 0; }
 
   static constexpr std::size_t blocks(const conv2d_geometry& g) { return (g.out.c + block - 1) / block; }
@@ -87,16 +90,21 @@ struct conv2d_nhwc {
       const float* weights = packed + b * block_weights(g);
       const float* bias = packed + blocks(g) * block_weights(g) + b * block;
       std::size_t ox = 0;
-      for (; ox < first && ox < g.out.w; ++ox) tile<1, true>(g, image, weights, bias, out_row, oy, ox, b);
-      for (; ox + OutPixels <= last; ox += OutPixels) tile<OutPixels, false>(g, image, weights, bias, out_row, oy, ox, b);
-      for (; ox < last; ++ox) tile<1, false>(g, image, weights, bias, out_row, oy, ox, b);
-      for (; ox < g.out.w; ++ox) tile<1, true>(g, image, weights, bias, out_row, oy, ox, b);
+      for (; ox + OutPixels <= g.out.w; ox += OutPixels)
+        tile<OutPixels>(g, image, weights, bias, out_row, oy, ox, b, ox >= first && ox + OutPixels <= last);
+      if (ox < g.out.w)
+        remainder_tile(g, image, weights, bias, out_row, oy, ox, b, ox >= first && g.out.w <= last,
+                       std::make_index_sequence<OutPixels>{});
     }
     if (g.act != activation::linear && g.act != activation::relu)
       for (std::size_t ox = 0; ox < g.out.w; ++ox) reference::apply_activation(g.act, out_row + ox * g.out.c, g.out.c);
   }
 
  private:
+  /// Taps outside the image read zeros from here, so border pixels use the same full-width tiles.
+  static constexpr std::size_t zero_channels = 8192;
+  alignas(64) static inline const float zeros[zero_channels] = {};
+
   /// Output columns [first, last) whose windows lie entirely inside the image along x.
   static constexpr std::pair<std::size_t, std::size_t> interior(const conv2d_geometry& g) {
     const std::size_t reach = (g.kernel.w - 1) * g.dilation.w;
@@ -106,51 +114,77 @@ struct conv2d_nhwc {
     return {std::min(first, last), last};
   }
 
-  template <std::size_t Pixels, bool Checked>
-  static void tile(const conv2d_geometry& g, const float* image, const float* weights, const float* bias,
-                   float* out_row, std::size_t oy, std::size_t ox0, std::size_t b) {
-    const std::size_t cin = g.in.c;
-    vec acc[Pixels][OcVectors];
-    for (std::size_t v = 0; v < OcVectors; ++v) {
-      const vec start = g.bias ? B::loadu(bias + v * W) : B::zero();
-      for (std::size_t p = 0; p < Pixels; ++p) acc[p][v] = start;
-    }
-    for (std::size_t ky = 0; ky < g.kernel.h; ++ky) {
-      const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(oy * g.stride.h + ky * g.dilation.h) -
-                                static_cast<std::ptrdiff_t>(g.pad.top);
-      if (iy < 0 || iy >= static_cast<std::ptrdiff_t>(g.in.h)) continue;
-      const float* image_row = image + static_cast<std::size_t>(iy) * g.in.w * cin;
-      for (std::size_t kx = 0; kx < g.kernel.w; ++kx) {
-        const std::ptrdiff_t ix0 = static_cast<std::ptrdiff_t>(ox0 * g.stride.w + kx * g.dilation.w) -
-                                   static_cast<std::ptrdiff_t>(g.pad.left);
-        if constexpr (Checked) {
-          if (ix0 < 0 || ix0 >= static_cast<std::ptrdiff_t>(g.in.w)) continue;
-        }
-        const float* x = image_row + static_cast<std::size_t>(ix0) * cin;
-        const std::size_t pixel_stride = g.stride.w * cin;
-        const float* w = weights + (ky * g.kernel.w + kx) * cin * block;
-        for (std::size_t ic = 0; ic < cin; ++ic) {
-          vec wv[OcVectors];
+  template <std::size_t... Width>
+  static void remainder_tile(const conv2d_geometry& g, const float* image, const float* weights, const float* bias,
+                             float* out_row, std::size_t oy, std::size_t ox, std::size_t b, bool inside,
+                             std::index_sequence<Width...>) {
+    const std::size_t left = g.out.w - ox;
+    ((left == Width ? (tile<Width>(g, image, weights, bias, out_row, oy, ox, b, inside), true) : false) || ...);
+  }
+
+  /// acc[p][v] += sum over i < count of x[p][i] * w[i][v-th vector]: the FMA loop everything runs in.
+  template <std::size_t Pixels>
+  static void accumulate(vec (&acc)[Pixels][OcVectors], const float* const (&x)[Pixels], const float* w,
+                         std::size_t count) {
+    for (std::size_t i = 0; i < count; ++i) {
+      vec wv[OcVectors];
 #pragma GCC unroll 4
-          for (std::size_t v = 0; v < OcVectors; ++v) wv[v] = B::load(w + ic * block + v * W);
+      for (std::size_t v = 0; v < OcVectors; ++v) wv[v] = B::load(w + i * block + v * W);
 #pragma GCC unroll 8
-          for (std::size_t p = 0; p < Pixels; ++p) {
-            const vec xv = B::broadcast(x[p * pixel_stride + ic]);
+      for (std::size_t p = 0; p < Pixels; ++p) {
+        const vec xv = B::broadcast(x[p][i]);
 #pragma GCC unroll 4
-            for (std::size_t v = 0; v < OcVectors; ++v) acc[p][v] = B::fma(xv, wv[v], acc[p][v]);
-          }
-        }
+        for (std::size_t v = 0; v < OcVectors; ++v) acc[p][v] = B::fma(xv, wv[v], acc[p][v]);
       }
     }
-    const std::size_t cout = g.out.c;
-    const std::size_t valid = std::min(block, cout - b * block);
-    for (std::size_t p = 0; p < Pixels; ++p) {
-      float* dst = out_row + (ox0 + p) * cout + b * block;
+  }
+
+  template <std::size_t Pixels>
+  static void tile(const conv2d_geometry& g, const float* image, const float* weights, const float* bias,
+                   float* out_row, std::size_t oy, std::size_t ox0, std::size_t b, bool inside) {
+    if constexpr (Pixels == 0) {
+      return;
+    } else {
+      const std::size_t cin = g.in.c;
+      vec acc[Pixels][OcVectors];
       for (std::size_t v = 0; v < OcVectors; ++v) {
-        vec r = acc[p][v];
-        if (g.act == activation::relu) r = B::max(r, B::zero());
-        if ((v + 1) * W <= valid) B::storeu(dst + v * W, r);
-        else if (v * W < valid) B::store_first(dst + v * W, r, valid - v * W);
+        const vec start = g.bias ? B::loadu(bias + v * W) : B::zero();
+        for (std::size_t p = 0; p < Pixels; ++p) acc[p][v] = start;
+      }
+      const float* x[Pixels];
+      for (std::size_t ky = 0; ky < g.kernel.h; ++ky) {
+        const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(oy * g.stride.h + ky * g.dilation.h) -
+                                  static_cast<std::ptrdiff_t>(g.pad.top);
+        if (iy < 0 || iy >= static_cast<std::ptrdiff_t>(g.in.h)) continue;  // a zero row adds nothing
+        const float* image_row = image + static_cast<std::size_t>(iy) * g.in.w * cin;
+        const float* w = weights + ky * g.kernel.w * cin * block;
+        if (inside && g.dilation.w == 1) {
+          // The taps kx = 0..kw-1 of one pixel are kw*cin consecutive floats, as are their weights.
+          for (std::size_t p = 0; p < Pixels; ++p)
+            x[p] = image_row + ((ox0 + p) * g.stride.w - g.pad.left) * cin;
+          accumulate<Pixels>(acc, x, w, g.kernel.w * cin);
+          continue;
+        }
+        for (std::size_t kx = 0; kx < g.kernel.w; ++kx) {
+          for (std::size_t p = 0; p < Pixels; ++p) {
+            const std::ptrdiff_t ix = static_cast<std::ptrdiff_t>((ox0 + p) * g.stride.w + kx * g.dilation.w) -
+                                      static_cast<std::ptrdiff_t>(g.pad.left);
+            x[p] = ix >= 0 && ix < static_cast<std::ptrdiff_t>(g.in.w) ? image_row + static_cast<std::size_t>(ix) * cin
+                                                                       : zeros;
+          }
+          accumulate<Pixels>(acc, x, w + kx * cin * block, cin);
+        }
+      }
+      const std::size_t cout = g.out.c;
+      const std::size_t valid = std::min(block, cout - b * block);
+      for (std::size_t p = 0; p < Pixels; ++p) {
+        float* dst = out_row + (ox0 + p) * cout + b * block;
+        for (std::size_t v = 0; v < OcVectors; ++v) {
+          vec r = acc[p][v];
+          if (g.act == activation::relu) r = B::max(r, B::zero());
+          if ((v + 1) * W <= valid) B::storeu(dst + v * W, r);
+          else if (v * W < valid) B::store_first(dst + v * W, r, valid - v * W);
+        }
       }
     }
   }

@@ -6,7 +6,11 @@
 #include <cmath>
 #include <cstddef>
 
+#include <span>
+#include <string_view>
+
 #include "constnet/core/activation.hpp"
+#include "constnet/core/geometry.hpp"
 
 namespace constnet::kernels::reference {
 
@@ -32,5 +36,19 @@ inline void apply_activation(activation act, float* values, std::size_t count) {
     }
   }
 }
+
+/// Keras' Activation layer: the activation over each pixel's channels, in place or not.
+struct activation_layer {
+  static constexpr std::string_view name = "f32_activation_reference_scalar";
+  static constexpr bool supports(const activation_geometry&) { return true; }
+  static constexpr std::size_t scratch_bytes(const activation_geometry&, std::size_t) { return 0; }
+
+  static void run(const activation_geometry& g, std::span<const float>, const float* in, float* out, std::byte*,
+                  std::size_t batch) {
+    const std::size_t values = batch * g.in.elements();
+    if (in != out) std::copy_n(in, values, out);
+    for (std::size_t i = 0; i < values; i += g.in.c) apply_activation(g.act, out + i, g.in.c);
+  }
+};
 
 }  // namespace constnet::kernels::reference
