@@ -108,12 +108,20 @@ class model {
   static constexpr std::array<bool, layers> tapped = tap_mask(taps_option{});
 
  private:
+  /// Kernels split into tasks run on every thread at once, each with its own scratch.
+  template <std::size_t I>
+  static constexpr bool threaded = [] {
+    if constexpr (!kernel_of<I>::runs) return false;
+    else return requires { kernel_of<I>::type::tasks(kernel_of<I>::geometry, batch_size); };
+  }();
+  template <std::size_t I>
+  static constexpr std::size_t scratch_per_thread = [] {
+    if constexpr (kernel_of<I>::runs) return align_up(kernel_of<I>::type::scratch_bytes(kernel_of<I>::geometry, batch_size));
+    else return std::size_t{0};
+  }();
   template <std::size_t... I>
   static constexpr std::array<std::size_t, layers> scratch_of(std::index_sequence<I...>) {
-    return {[] {
-      if constexpr (kernel_of<I>::runs) return kernel_of<I>::type::scratch_bytes(kernel_of<I>::geometry, batch_size);
-      else return std::size_t{0};
-    }()...};
+    return {(scratch_per_thread<I> * (threaded<I> ? thread_count : 1))...};
   }
 
  public:
@@ -324,14 +332,18 @@ class model {
       const auto weights = kernel_weights<I>();
       const float* in = tensor(I - 1);
       float* out = tensor(I);
-      if constexpr (requires { kernel::tasks(g, batch_size); }) {
+      std::byte* scratch = arena_.data() + plan.scratch_offset[I];
+      if constexpr (threaded<I>) {
         // Independent tasks (e.g. output rows), split the same way whatever the thread count.
-        auto body = [&](std::size_t begin, std::size_t end) {
-          kernel::run_tasks(g, weights, in, out, batch_size, begin, end);
+        auto body = [&](std::size_t thread, std::size_t begin, std::size_t end) {
+          if constexpr (requires { kernel::run_tasks(g, weights, in, out, scratch, batch_size, begin, end); })
+            kernel::run_tasks(g, weights, in, out, scratch + thread * scratch_per_thread<I>, batch_size, begin, end);
+          else
+            kernel::run_tasks(g, weights, in, out, batch_size, begin, end);
         };
         pool_->parallel_for(kernel::tasks(g, batch_size), body);
       } else {
-        kernel::run(g, weights, in, out, arena_.data() + plan.scratch_offset[I], batch_size);
+        kernel::run(g, weights, in, out, scratch, batch_size);
       }
     }
   }

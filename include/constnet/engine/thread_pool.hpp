@@ -31,15 +31,18 @@ class thread_pool {
 
   std::size_t size() const { return threads_; }
 
-  /// Calls body(begin, end) on each thread for its share of [0, tasks); returns when all are done.
+  /// Calls body(thread, begin, end) on each thread for its share of [0, tasks); returns when all are
+  /// done. `thread` (0 = the caller) lets a task use that thread's own scratch space.
   template <class Body>
   void parallel_for(std::size_t tasks, Body& body) {
     if (threads_ == 1 || tasks <= 1) {
-      body(std::size_t{0}, tasks);
+      body(std::size_t{0}, std::size_t{0}, tasks);
       return;
     }
     context_ = &body;
-    invoke_ = [](void* context, std::size_t begin, std::size_t end) { (*static_cast<Body*>(context))(begin, end); };
+    invoke_ = [](void* context, std::size_t thread, std::size_t begin, std::size_t end) {
+      (*static_cast<Body*>(context))(thread, begin, end);
+    };
     tasks_ = tasks;
     pending_.store(threads_ - 1, std::memory_order_relaxed);
     generation_.fetch_add(1, std::memory_order_release);
@@ -53,7 +56,7 @@ class thread_pool {
  private:
   void run_share(std::size_t t) {
     const std::size_t begin = tasks_ * t / threads_, end = tasks_ * (t + 1) / threads_;
-    if (begin < end) invoke_(context_, begin, end);
+    if (begin < end) invoke_(context_, t, begin, end);
   }
 
   void work(std::size_t t) {
@@ -73,7 +76,7 @@ class thread_pool {
   std::atomic<std::size_t> pending_{0};
   std::atomic<bool> stopping_{false};
   void* context_ = nullptr;
-  void (*invoke_)(void*, std::size_t, std::size_t) = nullptr;
+  void (*invoke_)(void*, std::size_t, std::size_t, std::size_t) = nullptr;
   std::size_t tasks_ = 0;
 };
 

@@ -45,7 +45,13 @@ struct conv2d_nhwc {
 
   /// Out-of-image taps read a static zero row of zero_channels floats.
   static constexpr bool supports(const conv2d_geometry& g) { return g.in.c <= zero_channels; }
-  static constexpr std::size_t scratch_bytes(const conv2d_geometry&, std::size_t) { return 0; }
+  /// Layers with few input channels gather each output row's windows into one strip (see run_row).
+  static constexpr bool uses_strips(const conv2d_geometry& g) {
+    return g.kernel.w * g.in.c < 32 && g.kernel.h * g.kernel.w * g.in.c <= 256;
+  }
+  static constexpr std::size_t scratch_bytes(const conv2d_geometry& g, std::size_t) {
+    return uses_strips(g) ? g.out.w * g.kernel.h * g.kernel.w * g.in.c * sizeof(float) : 0;
+  }
 
   static constexpr std::size_t blocks(const conv2d_geometry& g) { return (g.out.c + block - 1) / block; }
   static constexpr std::size_t block_weights(const conv2d_geometry& g) {
@@ -69,22 +75,111 @@ struct conv2d_nhwc {
       for (std::size_t oc = 0; oc < cout; ++oc) bias[oc] = canonical[taps * cin * cout + oc];
   }
 
-  static void run(const conv2d_geometry& g, std::span<const float> packed, const float* in, float* out, std::byte*,
-                  std::size_t batch) {
-    run_tasks(g, packed, in, out, batch, 0, tasks(g, batch));
+  static void run(const conv2d_geometry& g, std::span<const float> packed, const float* in, float* out,
+                  std::byte* scratch, std::size_t batch) {
+    run_tasks(g, packed, in, out, scratch, batch, 0, tasks(g, batch));
   }
-  /// Threading: one task per output row; tasks write disjoint outputs.
+  /// Threading: one task per output row; tasks write disjoint outputs. scratch: this thread's own.
   static constexpr std::size_t tasks(const conv2d_geometry& g, std::size_t batch) { return batch * g.out.h; }
   static void run_tasks(const conv2d_geometry& g, std::span<const float> packed, const float* in, float* out,
-                        std::size_t, std::size_t begin, std::size_t end) {
-    for (std::size_t row = begin; row < end; ++row) run_row(g, packed.data(), in, out, row);
+                        std::byte* scratch, std::size_t, std::size_t begin, std::size_t end) {
+    for (std::size_t row = begin; row < end; ++row)
+      run_row(g, packed.data(), in, out, row, reinterpret_cast<float*>(scratch));
   }
 
   /// One task: output row `row` (of batch * out.h rows), every output channel.
-  static void run_row(const conv2d_geometry& g, const float* packed, const float* in, float* out, std::size_t row) {
+  static void run_row(const conv2d_geometry& g, const float* packed, const float* in, float* out, std::size_t row,
+                      float* strip) {
     const std::size_t n = row / g.out.h, oy = row % g.out.h;
     const float* image = in + n * g.in.elements();
     float* out_row = out + n * g.out.elements() + oy * g.out.w * g.out.c;
+    if (uses_strips(g)) {
+      strip_row(g, packed, image, out_row, oy, strip);
+    } else {
+      window_row(g, packed, image, out_row, oy);
+    }
+    if (g.act != activation::linear && g.act != activation::relu)
+      for (std::size_t ox = 0; ox < g.out.w; ++ox) reference::apply_activation(g.act, out_row + ox * g.out.c, g.out.c);
+  }
+
+ private:
+  /// Few input channels (VGG16's first layer: 3, so 27 values per window): gather every pixel's window
+  /// of the row into `strip` once, zeros where it falls in the padding; every channel block then runs
+  /// the whole window as one FMA sequence, matching the weights' [ky][kx][ic] order.
+  static void strip_row(const conv2d_geometry& g, const float* packed, const float* image, float* out_row,
+                        std::size_t oy, float* strip) {
+    const std::size_t cin = g.in.c, window = g.kernel.h * g.kernel.w * cin;
+    for (std::size_t ox = 0; ox < g.out.w; ++ox) {
+      float* dst = strip + ox * window;
+      for (std::size_t ky = 0; ky < g.kernel.h; ++ky) {
+        const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(oy * g.stride.h + ky * g.dilation.h) -
+                                  static_cast<std::ptrdiff_t>(g.pad.top);
+        for (std::size_t kx = 0; kx < g.kernel.w; ++kx, dst += cin) {
+          const std::ptrdiff_t ix = static_cast<std::ptrdiff_t>(ox * g.stride.w + kx * g.dilation.w) -
+                                    static_cast<std::ptrdiff_t>(g.pad.left);
+          const bool inside = iy >= 0 && iy < static_cast<std::ptrdiff_t>(g.in.h) && ix >= 0 &&
+                              ix < static_cast<std::ptrdiff_t>(g.in.w);
+          if (inside)
+            std::copy_n(image + (static_cast<std::size_t>(iy) * g.in.w + static_cast<std::size_t>(ix)) * cin, cin, dst);
+          else
+            std::fill_n(dst, cin, 0.0f);
+        }
+      }
+    }
+    for (std::size_t b = 0; b < blocks(g); ++b) {
+      const float* weights = packed + b * block_weights(g);
+      const float* bias = packed + blocks(g) * block_weights(g) + b * block;
+      std::size_t ox = 0;
+      for (; ox + OutPixels <= g.out.w; ox += OutPixels) strip_tile<OutPixels>(g, strip, weights, bias, out_row, ox, b);
+      [&]<std::size_t... Width>(std::index_sequence<Width...>) {
+        ((g.out.w - ox == Width ? (strip_tile<Width>(g, strip, weights, bias, out_row, ox, b), true) : false) || ...);
+      }(std::make_index_sequence<OutPixels>{});
+    }
+  }
+
+  template <std::size_t Pixels>
+  static void strip_tile(const conv2d_geometry& g, const float* strip, const float* weights, const float* bias,
+                         float* out_row, std::size_t ox0, std::size_t b) {
+    if constexpr (Pixels > 0) {
+      const std::size_t window = g.kernel.h * g.kernel.w * g.in.c;
+      vec acc[Pixels][OcVectors];
+      start_tile<Pixels>(g, acc, bias);
+      const float* x[Pixels];
+      for (std::size_t p = 0; p < Pixels; ++p) x[p] = strip + (ox0 + p) * window;
+      accumulate<Pixels>(acc, x, weights, window);
+      finish_tile<Pixels>(g, acc, out_row, ox0, b);
+    }
+  }
+
+  template <std::size_t Pixels>
+  static void start_tile(const conv2d_geometry& g, vec (&acc)[Pixels][OcVectors], const float* bias) {
+    for (std::size_t v = 0; v < OcVectors; ++v) {
+      const vec start = g.bias ? B::loadu(bias + v * W) : B::zero();
+      for (std::size_t p = 0; p < Pixels; ++p) acc[p][v] = start;
+    }
+  }
+
+  /// Bias was the accumulators' start; here ReLU (other activations run over the finished row) and
+  /// the store, masked for a last block narrower than `block`.
+  template <std::size_t Pixels>
+  static void finish_tile(const conv2d_geometry& g, vec (&acc)[Pixels][OcVectors], float* out_row, std::size_t ox0,
+                          std::size_t b) {
+    const std::size_t cout = g.out.c;
+    const std::size_t valid = std::min(block, cout - b * block);
+    for (std::size_t p = 0; p < Pixels; ++p) {
+      float* dst = out_row + (ox0 + p) * cout + b * block;
+      for (std::size_t v = 0; v < OcVectors; ++v) {
+        vec r = acc[p][v];
+        if (g.act == activation::relu) r = B::max(r, B::zero());
+        if ((v + 1) * W <= valid) B::storeu(dst + v * W, r);
+        else if (v * W < valid) B::store_first(dst + v * W, r, valid - v * W);
+      }
+    }
+  }
+
+  /// Many input channels: each tile walks the kernel window tap by tap.
+  static void window_row(const conv2d_geometry& g, const float* packed, const float* image, float* out_row,
+                         std::size_t oy) {
     const auto [first, last] = interior(g);
     for (std::size_t b = 0; b < blocks(g); ++b) {
       const float* weights = packed + b * block_weights(g);
@@ -96,11 +191,8 @@ struct conv2d_nhwc {
         remainder_tile(g, image, weights, bias, out_row, oy, ox, b, ox >= first && g.out.w <= last,
                        std::make_index_sequence<OutPixels>{});
     }
-    if (g.act != activation::linear && g.act != activation::relu)
-      for (std::size_t ox = 0; ox < g.out.w; ++ox) reference::apply_activation(g.act, out_row + ox * g.out.c, g.out.c);
   }
 
- private:
   /// Taps outside the image read zeros from here, so border pixels use the same full-width tiles.
   static constexpr std::size_t zero_channels = 8192;
   alignas(64) static inline const float zeros[zero_channels] = {};
@@ -147,10 +239,7 @@ struct conv2d_nhwc {
     } else {
       const std::size_t cin = g.in.c;
       vec acc[Pixels][OcVectors];
-      for (std::size_t v = 0; v < OcVectors; ++v) {
-        const vec start = g.bias ? B::loadu(bias + v * W) : B::zero();
-        for (std::size_t p = 0; p < Pixels; ++p) acc[p][v] = start;
-      }
+      start_tile<Pixels>(g, acc, bias);
       const float* x[Pixels];
       for (std::size_t ky = 0; ky < g.kernel.h; ++ky) {
         const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(oy * g.stride.h + ky * g.dilation.h) -
@@ -175,17 +264,7 @@ struct conv2d_nhwc {
           accumulate<Pixels>(acc, x, w + kx * cin * block, cin);
         }
       }
-      const std::size_t cout = g.out.c;
-      const std::size_t valid = std::min(block, cout - b * block);
-      for (std::size_t p = 0; p < Pixels; ++p) {
-        float* dst = out_row + (ox0 + p) * cout + b * block;
-        for (std::size_t v = 0; v < OcVectors; ++v) {
-          vec r = acc[p][v];
-          if (g.act == activation::relu) r = B::max(r, B::zero());
-          if ((v + 1) * W <= valid) B::storeu(dst + v * W, r);
-          else if (v * W < valid) B::store_first(dst + v * W, r, valid - v * W);
-        }
-      }
+      finish_tile<Pixels>(g, acc, out_row, ox0, b);
     }
   }
 };
