@@ -33,6 +33,8 @@ void check_backend() {
   for (std::size_t i = 0; i < w; ++i) BOOST_TEST(out[i] == std::max(a[i], b[i]));
   B::storeu(out.data(), B::min(B::add(va, vb), B::mul(va, vc)));
   for (std::size_t i = 0; i < w; ++i) BOOST_TEST(out[i] == std::min(a[i] + b[i], a[i] * c[i]));
+  B::storeu(out.data(), B::div(va, vc));
+  for (std::size_t i = 0; i < w; ++i) BOOST_TEST(out[i] == a[i] / c[i]);
   B::storeu(out.data(), B::broadcast(3.5f));
   for (std::size_t i = 0; i < w; ++i) BOOST_TEST(out[i] == 3.5f);
 

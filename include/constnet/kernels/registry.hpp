@@ -16,7 +16,11 @@
 #include <type_traits>
 
 #include "constnet/core/geometry.hpp"
+#include "constnet/kernels/direct/batch_norm_simd.hpp"
 #include "constnet/kernels/direct/conv2d_direct.hpp"
+#include "constnet/kernels/direct/dense_simd.hpp"
+#include "constnet/kernels/direct/global_pool_simd.hpp"
+#include "constnet/kernels/direct/pool2d_simd.hpp"
 #include "constnet/kernels/reference/activation.hpp"
 #include "constnet/kernels/reference/batch_norm.hpp"
 #include "constnet/kernels/reference/conv2d.hpp"
@@ -38,19 +42,19 @@ struct candidates<conv2d_geometry> {
 };
 template <>
 struct candidates<pool2d_geometry> {
-  using type = kernel_list<reference::pool2d>;
+  using type = kernel_list<direct::pool2d_nhwc<simd::xsimd_backend>, reference::pool2d>;
 };
 template <>
 struct candidates<global_pool_geometry> {
-  using type = kernel_list<reference::global_pool>;
+  using type = kernel_list<direct::global_pool_nhwc<simd::xsimd_backend>, reference::global_pool>;
 };
 template <>
 struct candidates<dense_geometry> {
-  using type = kernel_list<reference::dense>;
+  using type = kernel_list<direct::dense_packed<simd::xsimd_backend, 4, 2>, reference::dense>;
 };
 template <>
 struct candidates<batch_norm_geometry> {
-  using type = kernel_list<reference::batch_norm>;
+  using type = kernel_list<direct::batch_norm_nhwc<simd::xsimd_backend>, reference::batch_norm>;
 };
 
 template <>
@@ -67,6 +71,27 @@ struct all_kernels<conv2d_geometry> {
   using type = kernel_list<direct::conv2d_nhwc<simd::xsimd_backend, 2, 6>,
                            direct::conv2d_nhwc<simd::highway_backend, 2, 6>,
                            direct::conv2d_nhwc<simd::scalar_backend, 16, 4>, reference::conv2d>;
+};
+
+template <>
+struct all_kernels<pool2d_geometry> {
+  using type = kernel_list<direct::pool2d_nhwc<simd::xsimd_backend>, direct::pool2d_nhwc<simd::highway_backend>,
+                           direct::pool2d_nhwc<simd::scalar_backend>, reference::pool2d>;
+};
+template <>
+struct all_kernels<global_pool_geometry> {
+  using type = kernel_list<direct::global_pool_nhwc<simd::xsimd_backend>, direct::global_pool_nhwc<simd::highway_backend>,
+                           direct::global_pool_nhwc<simd::scalar_backend>, reference::global_pool>;
+};
+template <>
+struct all_kernels<dense_geometry> {
+  using type = kernel_list<direct::dense_packed<simd::xsimd_backend, 4, 2>, direct::dense_packed<simd::highway_backend, 4, 2>,
+                           direct::dense_packed<simd::scalar_backend, 4, 2>, reference::dense>;
+};
+template <>
+struct all_kernels<batch_norm_geometry> {
+  using type = kernel_list<direct::batch_norm_nhwc<simd::xsimd_backend>, direct::batch_norm_nhwc<simd::highway_backend>,
+                           direct::batch_norm_nhwc<simd::scalar_backend>, reference::batch_norm>;
 };
 
 /// The reference kernel for a geometry: the oracle every other kernel is tested against.

@@ -47,6 +47,7 @@ struct highway_backend {
   static vec fma(vec a, vec b, vec c) { return hwy::HWY_NAMESPACE::MulAdd(a, b, c); }
   static vec add(vec a, vec b) { return a + b; }
   static vec mul(vec a, vec b) { return a * b; }
+  static vec div(vec a, vec b) { return a / b; }
   static vec max(vec a, vec b) { return hwy::HWY_NAMESPACE::Max(a, b); }
   static vec min(vec a, vec b) { return hwy::HWY_NAMESPACE::Min(a, b); }
   static float reduce_add(vec v) { return hwy::HWY_NAMESPACE::GetLane(hwy::HWY_NAMESPACE::SumOfLanes(d, v)); }

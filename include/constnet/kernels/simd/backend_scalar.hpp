@@ -28,6 +28,7 @@ struct scalar_backend {
   static vec fma(vec a, vec b, vec c) { return std::fma(a, b, c); }
   static vec add(vec a, vec b) { return a + b; }
   static vec mul(vec a, vec b) { return a * b; }
+  static vec div(vec a, vec b) { return a / b; }
   static vec max(vec a, vec b) { return std::max(a, b); }
   static vec min(vec a, vec b) { return std::min(a, b); }
   static float reduce_add(vec v) { return v; }
