@@ -342,6 +342,8 @@ class model {
             kernel::run_tasks(g, weights, in, out, batch_size, begin, end);
         };
         pool_->parallel_for(kernel::tasks(g, batch_size), body);
+        // What needs every task's output (a softmax over all units) runs once they are all done.
+        if constexpr (requires { kernel::finish(g, out, batch_size); }) kernel::finish(g, out, batch_size);
       } else {
         kernel::run(g, weights, in, out, scratch, batch_size);
       }

@@ -11,6 +11,10 @@
 // and optionally, when it wants its weights in its own layout (packed once when weights change):
 //   packed_floats(geometry)      constexpr
 //   pack(geometry, canonical weights, packed weights)
+// and, to run on several threads, independent tasks that write disjoint outputs:
+//   tasks(geometry, n)           constexpr: how many
+//   run_tasks(geometry, weights, in, out, [this thread's scratch,] n, begin, end)
+//   finish(geometry, out, n)     optional: after all tasks (e.g. a softmax over every unit)
 
 #include <cstddef>
 #include <type_traits>

@@ -22,9 +22,9 @@
 // multiply-add each, whatever the batch, the blocking or the threads: a row's result does not depend on
 // the batch it came in, and it equals the reference's (which GCC contracts to the same FMAs).
 //
-// Threading: one task per block of units (each task computes its units for all rows). Softmax needs
-// every unit of a row, so a softmax layer is a single task that ends with the softmax; tanh and sigmoid
-// are applied per task to its own units.
+// Threading: one task per block of units (each task computes its units for all rows); tanh and sigmoid
+// are applied per task to its own units. Softmax needs every unit of a row, so it runs in finish(),
+// which the engine calls once all tasks are done.
 
 #include <algorithm>
 #include <cstddef>
@@ -75,15 +75,18 @@ struct dense_packed {
   static void run(const dense_geometry& g, std::span<const float> packed, const float* in, float* out, std::byte*,
                   std::size_t batch) {
     run_tasks(g, packed, in, out, batch, 0, tasks(g, batch));
+    finish(g, out, batch);
   }
-  static constexpr std::size_t tasks(const dense_geometry& g, std::size_t) {
-    return g.act == activation::softmax ? 1 : blocks(g);
+  static constexpr std::size_t tasks(const dense_geometry& g, std::size_t) { return blocks(g); }
+  /// After every task: the softmax over each row's units.
+  static void finish(const dense_geometry& g, float* out, std::size_t batch) {
+    if (g.act == activation::softmax)
+      for (std::size_t n = 0; n < batch; ++n) reference::apply_activation(g.act, out + n * g.units, g.units);
   }
-  /// Tasks [begin, end): unit blocks [begin, end), every row (softmax: the single task, every block).
+  /// Tasks [begin, end): unit blocks [begin, end), every row.
   static void run_tasks(const dense_geometry& g, std::span<const float> packed, const float* in, float* out,
                         std::size_t batch, std::size_t begin, std::size_t end) {
-    const bool whole = g.act == activation::softmax;
-    const std::size_t b0 = whole ? 0 : begin, b1 = whole ? blocks(g) : end;
+    const std::size_t b0 = begin, b1 = end;
     if (b0 >= b1) return;
     // Passes over a unit block's weights: the first covers `first` rows (batch mod RowBlock, plus
     // RowBlock when there are more rows: a single row would be a slow latency-bound pass of its own),
@@ -112,7 +115,7 @@ struct dense_packed {
         k0 = k1;
       } while (k0 < g.in);
     }
-    if (g.act != activation::linear && g.act != activation::relu) {
+    if (g.act == activation::tanh || g.act == activation::sigmoid) {
       const std::size_t u0 = b0 * block, u1 = std::min(g.units, b1 * block);
       for (std::size_t n = 0; n < batch; ++n) reference::apply_activation(g.act, out + n * g.units + u0, u1 - u0);
     }
