@@ -109,11 +109,22 @@ struct conv2d_nhwc {
   static void strip_row(const conv2d_geometry& g, const float* packed, const float* image, float* out_row,
                         std::size_t oy, float* strip) {
     const std::size_t cin = g.in.c, window = g.kernel.h * g.kernel.w * cin;
+    const auto [first, last] = interior(g);
+    const std::size_t run = g.kernel.w * cin;  // one window row, contiguous in NHWC when dilation.w is 1
     for (std::size_t ox = 0; ox < g.out.w; ++ox) {
       float* dst = strip + ox * window;
       for (std::size_t ky = 0; ky < g.kernel.h; ++ky) {
         const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(oy * g.stride.h + ky * g.dilation.h) -
                                   static_cast<std::ptrdiff_t>(g.pad.top);
+        const bool row_inside = iy >= 0 && iy < static_cast<std::ptrdiff_t>(g.in.h);
+        if (g.dilation.w == 1 && (!row_inside || (ox >= first && ox < last))) {
+          // The common case: the whole window row is inside the image (or the row is all padding).
+          const float* src = image + (static_cast<std::size_t>(row_inside ? iy : 0) * g.in.w +
+                                      (row_inside ? ox * g.stride.w - g.pad.left : 0)) * cin;
+          for (std::size_t k = 0; k < run; ++k) dst[k] = row_inside ? src[k] : 0.0f;
+          dst += run;
+          continue;
+        }
         for (std::size_t kx = 0; kx < g.kernel.w; ++kx, dst += cin) {
           const std::ptrdiff_t ix = static_cast<std::ptrdiff_t>(ox * g.stride.w + kx * g.dilation.w) -
                                     static_cast<std::ptrdiff_t>(g.pad.left);
