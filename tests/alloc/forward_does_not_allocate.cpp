@@ -1,10 +1,13 @@
 // forward() makes no heap allocation: every operator new and (outside sanitizer builds, which own
 // malloc) every malloc/calloc/realloc is counted while forward runs, for several networks, batch sizes,
-// taps and forward_to.
+// taps, forward_to and thread counts. With threads<N> the workers run kernels too, so the counter is
+// atomic and counts allocations on every thread.
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <new>
+#include <thread>
 #include <vector>
 
 #include "constnet/constnet.hpp"
@@ -15,10 +18,10 @@
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 
 namespace {
-bool counting = false;
-std::size_t allocations = 0;
+std::atomic<bool> counting{false};
+std::atomic<std::size_t> allocations{0};
 void note_allocation() {
-  if (counting) ++allocations;
+  if (counting.load(std::memory_order_relaxed)) allocations.fetch_add(1, std::memory_order_relaxed);
 }
 }  // namespace
 
@@ -77,8 +80,10 @@ int expect_no_allocation(const char* what, Model& m, Run run) {
   counting = true;
   run(m, std::span<const float, Model::input_elements>(image));
   counting = false;
-  std::printf("%-40s %zu allocations (arena %zu bytes)\n", what, allocations, Model::arena_bytes);
-  return allocations == 0 ? 0 : 1;
+  const std::size_t seen = allocations;
+  std::printf("%-48s %zu allocations (arena %zu bytes, %zu threads)\n", what, seen, Model::arena_bytes,
+              Model::thread_count);
+  return seen == 0 ? 0 : 1;
 }
 
 int main() {
@@ -89,21 +94,42 @@ int main() {
   // Sanity check of the counter itself: it must see an allocation when one happens.
   allocations = 0;
   counting = true;
-  delete new int(1);
-  void* raw = std::malloc(16);
+  // volatile pointers: the compiler may otherwise elide an unused new/delete or malloc/free pair.
+  int* volatile object = new int(1);
+  delete object;
+  void* volatile raw = std::malloc(16);
   std::free(raw);
   counting = false;
 #if !defined(__SANITIZE_ADDRESS__)
   if (allocations != 2) {
-    std::printf("the allocation counter is broken: saw %zu of 2\n", allocations);
+    std::printf("the allocation counter is broken: saw %zu of 2\n", allocations.load());
     return 1;
   }
 #else
   if (allocations != 1) {
-    std::printf("the allocation counter is broken: saw %zu of 1\n", allocations);
+    std::printf("the allocation counter is broken: saw %zu of 1\n", allocations.load());
     return 1;
   }
 #endif
+
+  // ... and on another thread too, as the pool's workers would.
+  {
+    std::atomic<bool> go{false};
+    std::thread other([&go] {
+      while (!go.load()) std::this_thread::yield();
+      int* volatile object2 = new int(2);
+      delete object2;
+    });
+    allocations = 0;
+    counting = true;
+    go = true;
+    other.join();
+    counting = false;
+    if (allocations != 1) {
+      std::printf("the allocation counter misses other threads: saw %zu of 1\n", allocations.load());
+      return 1;
+    }
+  }
 
   {
     model<models::cifar10_cnn> m;
@@ -121,6 +147,35 @@ int main() {
     model<models::vgg16_at<32, 32, 10>> m;
     failures += expect_no_allocation("vgg16 at 32x32 forward_to block3_conv2", m,
                                      [](auto& mm, auto input) { mm.template forward_to<"block3_conv2">(input); });
+  }
+  // Threads: the pool's workers are created with the model; forward only wakes them.
+  {
+    model<models::cifar10_cnn, threads<2>> m;
+    failures += expect_no_allocation("cifar10_cnn threads 2", m, forward);
+  }
+  {
+    model<models::cifar10_cnn, batch<2>, threads<2>, taps<"conv2d_1">> m;
+    failures += expect_no_allocation("cifar10_cnn batch 2 threads 2 with a tap", m, forward);
+  }
+  {
+    model<models::bn_cnn_64, batch<2>, threads<2>> m;
+    failures += expect_no_allocation("bn_cnn_64 batch 2 threads 2", m, forward);
+  }
+  {
+    model<models::bn_cnn_64, batch<3>, threads<3>> m;
+    failures += expect_no_allocation("bn_cnn_64 batch 3 threads 3", m, forward);
+  }
+  {
+    model<models::vgg16_at<32, 32, 10>, batch<2>, threads<2>> m;
+    failures += expect_no_allocation("vgg16 at 32x32 batch 2 threads 2", m, forward);
+  }
+  {
+    // Twice in a row: nothing is allocated lazily on a later pass either.
+    model<models::cifar10_cnn, batch<2>, threads<2>> m;
+    failures += expect_no_allocation("cifar10_cnn batch 2 threads 2, two passes", m, [](auto& mm, auto input) {
+      mm.forward(input);
+      mm.forward(input);
+    });
   }
   return failures == 0 ? 0 : 1;
 }
