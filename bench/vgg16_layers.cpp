@@ -1,0 +1,514 @@
+// VGG16's layers at 224x224, batch 1, one row per (layer, kernel, threads):
+//
+//   conv/<layer>/<kernel>/threads:T      every kernel of kernels::all_kernels<conv2d_geometry> that
+//                                        supports the layer (kernels whose name ends in _scalar, i.e. the
+//                                        reference and the scalar direct kernel, only on block1_conv1
+//                                        and one layer per block, with 1 thread: 0.1-0.5 s per call)
+//   conv/<layer>/onednn_direct/...       oneDNN 2.x convolution_forward, algorithm::convolution_direct
+//   conv/<layer>/onednn_winograd/...     algorithm::convolution_winograd (an error row where oneDNN has
+//                                        no implementation: it has none for AVX2 machines)
+//   vs_onednn/<layer>/threads:T          the registry's default kernel and oneDNN direct timed in the
+//                                        same loop, call after call; counters constnet_ms, onednn_ms,
+//                                        ratio = constnet / oneDNN (below 1: constnet is faster)
+//   dense/fc1/<kernel>/threads:T         every kernel of all_kernels<dense_geometry>, and oneDNN's
+//                                        inner_product_forward (25088 -> 4096, memory bound)
+//
+// oneDNN rows: memory format `any` for source, weights and destination (oneDNN picks its blocked
+// layouts), bias, ReLU fused as an eltwise post-op, forward_inference. Reorders into oneDNN's layouts
+// happen once, outside the timed loop: the time is the primitive's execution alone. Its OpenMP thread
+// count is set per row with omp_set_num_threads(T) before the primitive is created. At startup the
+// binary re-executes itself with OMP_WAIT_POLICY=passive (unless the variable is already set), so idle
+// OpenMP workers sleep instead of spinning on the core constnet's threads need; each oneDNN call then
+// pays one wake-up (microseconds, against layer times of milliseconds).
+//
+// Times: the wall clock (UseRealTime; manual time for vs_onednn), and in the CPU column the CPU time of
+// all the process's threads per iteration (MeasureProcessCPUTime). On a machine shared with other work,
+// CPU time / threads estimates the idle-machine time (tools/bench-table.py --clock cpu).
+//
+// Counters: GFLOP/s (2 x MACs), GB/s (input + output + weights once), %peak (against the peak FMA rate
+// of the same thread count, measured at startup in this process and printed), %bw for dense layers
+// (against the measured read bandwidth). Compare with tools/bench-table.py.
+
+#include <array>
+#include <cmath>
+#include <memory>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "bench_common.hpp"
+#include "constnet/constnet.hpp"
+#include "constnet/engine/thread_pool.hpp"
+#include "constnet/kernels/registry.hpp"
+#include "constnet/models/vgg.hpp"
+
+#ifdef CONSTNET_HAVE_DNNL
+#include <omp.h>
+#include <unistd.h>
+
+#include <oneapi/dnnl/dnnl.hpp>
+#include <unordered_map>
+#endif
+
+namespace {
+
+using namespace constnet;
+using namespace constnet::bench;
+using net = models::vgg16;
+
+template <std::size_t I>
+constexpr auto geometry_of() {
+  return net::layer_type<I>::geometry(net::facts[I].input);
+}
+template <std::size_t I>
+constexpr bool has_geometry = requires { net::layer_type<I>::geometry(net::facts[I].input); };
+template <std::size_t I, class Geometry>
+constexpr bool is_layer_of = [] {
+  if constexpr (has_geometry<I>) return std::is_same_v<std::remove_cvref_t<decltype(geometry_of<I>())>, Geometry>;
+  else return false;
+}();
+
+/// Kernels whose names end in "_scalar" take 0.1-0.5 s per VGG16 layer: time them on a few layers.
+constexpr bool slow_kernel(std::string_view name) { return name.ends_with("_scalar"); }
+constexpr bool slow_kernel_layer(std::string_view layer) {
+  for (std::string_view l : {"block1_conv1", "block1_conv2", "block2_conv2", "block3_conv2", "block4_conv2", "block5_conv2"})
+    if (l == layer) return true;
+  return false;
+}
+
+template <class K, class G>
+constexpr bool has_tasks = requires(const G& g) { K::tasks(g, std::size_t{1}); };
+
+/// Scratch bytes one thread needs, rounded up to a cache line (as the model plans it).
+template <class K, class G>
+std::size_t scratch_per_thread(const G& g) {
+  return (K::scratch_bytes(g, 1) + 63) / 64 * 64;
+}
+
+/// Runs a kernel on a batch of 1 the way the model does: over the thread pool when it exposes
+/// independent tasks (each thread with its own slice of scratch), else directly. The pool's body gets
+/// (thread, begin, end); run_tasks takes scratch when the kernel wants it.
+template <class K, class G>
+void run_kernel(const G& g, std::span<const float> weights, const float* in, float* out, std::byte* scratch,
+                thread_pool& pool) {
+  if constexpr (has_tasks<K, G>) {
+    const std::size_t per_thread = scratch_per_thread<K>(g);
+    auto body = [&](std::size_t thread, std::size_t begin, std::size_t end) {
+      if constexpr (requires { K::run_tasks(g, weights, in, out, scratch, std::size_t{1}, begin, end); })
+        K::run_tasks(g, weights, in, out, scratch + thread * per_thread, 1, begin, end);
+      else
+        K::run_tasks(g, weights, in, out, 1, begin, end);
+    };
+    pool.parallel_for(K::tasks(g, 1), body);
+  } else {
+    K::run(g, weights, in, out, scratch, 1);
+  }
+}
+
+/// Canonical (Keras) weights of one layer: uniform He-scaled kernel (HWIO / [in][units]), small bias.
+inline aligned_buffer<float> canonical_weights(std::size_t params, std::size_t kernel_elements, std::size_t fan_in,
+                                               std::uint64_t seed) {
+  aligned_buffer<float> w(params);
+  const float s = std::sqrt(6.0f / static_cast<float>(fan_in));
+  fill_uniform(w.data(), kernel_elements, seed, -s, s);
+  fill_uniform(w.data() + kernel_elements, params - kernel_elements, seed + 1, -0.1f, 0.1f);
+  return w;
+}
+
+/// One layer's buffers for kernel K: canonical weights, K's packed weights if it has its own layout,
+/// a random input, the output and K's scratch.
+template <class K, class G>
+struct layer_buffers {
+  G g;
+  aligned_buffer<float> canonical, packed, in, out;
+  aligned_buffer<std::byte> scratch;
+
+  layer_buffers(const G& geometry, std::size_t params, std::size_t kernel_elements, std::size_t fan_in,
+                std::size_t in_elements, std::size_t out_elements, std::size_t threads)
+      : g(geometry),
+        canonical(canonical_weights(params, kernel_elements, fan_in, 7)),
+        packed(kernels::packed_floats<K>(geometry)),
+        in(in_elements),
+        out(out_elements),
+        scratch(scratch_per_thread<K>(geometry) * threads) {
+    if constexpr (requires { K::pack(g, canonical.span(), packed.span()); })
+      if (packed.size() > 0) K::pack(g, std::as_const(canonical).span(), packed.span());
+    fill_uniform(in.data(), in.size(), 11, 0.0f, 1.0f);
+  }
+  std::span<const float> weights() const { return packed.size() > 0 ? packed.span() : canonical.span(); }
+  void run(thread_pool& pool) { run_kernel<K>(g, weights(), in.data(), out.data(), scratch.data(), pool); }
+};
+
+template <std::size_t I, class K>
+auto make_conv_buffers(std::size_t threads) {
+  constexpr layer_facts f = net::facts[I];
+  constexpr conv2d_geometry g = geometry_of<I>();
+  constexpr std::size_t kernel_elements = g.kernel.h * g.kernel.w * g.in.c * g.out.c;
+  return std::make_unique<layer_buffers<K, conv2d_geometry>>(g, f.params, kernel_elements,
+                                                              g.kernel.h * g.kernel.w * g.in.c, f.input.elements(),
+                                                              f.output.elements(), threads);
+}
+
+template <std::size_t I>
+void set_layer_counters(benchmark::State& state, std::size_t threads) {
+  constexpr layer_facts f = net::facts[I];
+  const double gflop = 2.0 * static_cast<double>(f.macs) * 1e-9;
+  state.counters["GFLOP/s"] = per_second(gflop);
+  state.counters["GB/s"] =
+      per_second(static_cast<double>(f.input.bytes() + f.output.bytes() + f.params * sizeof(float)) * 1e-9);
+  state.counters["%peak"] = per_second(100.0 * gflop / machine().peak(threads));
+}
+
+template <std::size_t I>
+std::string layer_label(std::string_view impl) {
+  constexpr layer_facts f = net::facts[I];
+  std::string label = std::string(f.name.view()) + " " + shape_text(f.input.h, f.input.w, f.input.c) + "->" +
+                      shape_text(f.output.h, f.output.w, f.output.c);
+  label += ' ';
+  label += impl;
+  return label;
+}
+
+// ---- constnet kernels -----------------------------------------------------------------------------
+
+template <std::size_t I, class K>
+void conv_layer(benchmark::State& state) {
+  const auto threads = static_cast<std::size_t>(state.range(0));
+  auto b = make_conv_buffers<I, K>(threads);
+  thread_pool pool(threads);
+  b->run(pool);  // warm caches and pages
+  for (auto _ : state) {
+    b->run(pool);
+    benchmark::ClobberMemory();
+  }
+  state.SetLabel(layer_label<I>(K::name));
+  set_layer_counters<I>(state, threads);
+}
+
+template <std::size_t I, class K>
+void dense_layer(benchmark::State& state) {
+  const auto threads = static_cast<std::size_t>(state.range(0));
+  constexpr layer_facts f = net::facts[I];
+  constexpr dense_geometry g = geometry_of<I>();
+  auto b = std::make_unique<layer_buffers<K, dense_geometry>>(g, f.params, g.in * g.units, g.in, g.in, g.units, threads);
+  thread_pool pool(threads);
+  b->run(pool);
+  for (auto _ : state) {
+    b->run(pool);
+    benchmark::ClobberMemory();
+  }
+  state.SetLabel(std::string(f.name.view()) + " " + std::to_string(g.in) + "->" + std::to_string(g.units) + " " +
+                 std::string(K::name));
+  const double bytes = static_cast<double>((g.in + g.units + f.params) * sizeof(float));
+  state.counters["GFLOP/s"] = per_second(2.0 * static_cast<double>(f.macs) * 1e-9);
+  state.counters["GB/s"] = per_second(bytes * 1e-9);
+  state.counters["%bw"] = per_second(100.0 * bytes * 1e-9 / machine().bandwidth(threads));
+}
+
+// ---- oneDNN ---------------------------------------------------------------------------------------
+
+#ifdef CONSTNET_HAVE_DNNL
+using dnnl_dims = dnnl::memory::dims;
+using tag = dnnl::memory::format_tag;
+using dt = dnnl::memory::data_type;
+
+inline dnnl::memory::dim D(std::size_t v) { return static_cast<dnnl::memory::dim>(v); }
+
+/// Sets oneDNN's (OpenMP's) thread count for primitives created and run from this thread.
+inline void set_onednn_threads(std::size_t threads) { omp_set_num_threads(static_cast<int>(threads)); }
+
+inline dnnl::primitive_attr relu_attr(activation act) {
+  dnnl::primitive_attr attr;
+  if (act == activation::relu) {
+    dnnl::post_ops ops;
+    ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+    attr.set_post_ops(ops);
+  } else if (act != activation::linear) {
+    throw std::runtime_error("this benchmark fuses only ReLU into oneDNN primitives");
+  }
+  return attr;
+}
+
+/// A oneDNN primitive with its arguments in oneDNN's chosen layouts, filled from constnet's (NHWC
+/// activations, Keras weights) by reorders done here, once.
+struct onednn_layer {
+  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  dnnl::stream stream{engine};
+  dnnl::primitive primitive;
+  dnnl::memory src, weights, bias, dst;
+  dnnl::memory::desc user_dst_desc;
+  std::unordered_map<int, dnnl::memory> args;
+  std::string impl;
+
+  void run() {
+    primitive.execute(stream, args);
+    stream.wait();
+  }
+
+  /// The destination in the user layout (NHWC or nc).
+  std::vector<float> output() {
+    std::vector<float> out(user_dst_desc.get_size() / sizeof(float));
+    dnnl::memory user(user_dst_desc, engine, out.data());
+    dnnl::reorder(dst, user).execute(stream, dst, user);
+    stream.wait();
+    return out;
+  }
+
+  template <class PrimitiveDesc>
+  void fill(const PrimitiveDesc& pd, const dnnl::memory::desc& user_src, const dnnl::memory::desc& user_weights,
+            const float* in, const float* canonical, std::size_t kernel_elements, bool has_bias) {
+    impl = pd.impl_info_str();
+    src = dnnl::memory(pd.src_desc(), engine);
+    weights = dnnl::memory(pd.weights_desc(), engine);
+    dst = dnnl::memory(pd.dst_desc(), engine);
+    dnnl::memory user_in(user_src, engine, const_cast<float*>(in));
+    dnnl::memory user_w(user_weights, engine, const_cast<float*>(canonical));
+    dnnl::reorder(user_in, src).execute(stream, user_in, src);
+    dnnl::reorder(user_w, weights).execute(stream, user_w, weights);
+    args = {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}};
+    if (has_bias) {
+      bias = dnnl::memory(pd.bias_desc(), engine);
+      dnnl::memory user_b(pd.bias_desc(), engine, const_cast<float*>(canonical + kernel_elements));
+      dnnl::reorder(user_b, bias).execute(stream, user_b, bias);
+      args.insert({DNNL_ARG_BIAS, bias});
+    }
+    stream.wait();
+  }
+
+  /// convolution_forward with `algorithm` (throws dnnl::error where oneDNN has no implementation).
+  static std::unique_ptr<onednn_layer> conv(const conv2d_geometry& g, dnnl::algorithm algorithm, const float* in,
+                                            const float* canonical) {
+    auto l = std::make_unique<onednn_layer>();
+    const dnnl_dims src_dims{1, D(g.in.c), D(g.in.h), D(g.in.w)};
+    const dnnl_dims weight_dims{D(g.out.c), D(g.in.c), D(g.kernel.h), D(g.kernel.w)};
+    const dnnl_dims dst_dims{1, D(g.out.c), D(g.out.h), D(g.out.w)};
+    const dnnl::memory::desc bias_desc =
+        g.bias ? dnnl::memory::desc({D(g.out.c)}, dt::f32, tag::x) : dnnl::memory::desc();
+    const dnnl::convolution_forward::desc desc(
+        dnnl::prop_kind::forward_inference, algorithm, dnnl::memory::desc(src_dims, dt::f32, tag::any),
+        dnnl::memory::desc(weight_dims, dt::f32, tag::any), bias_desc, dnnl::memory::desc(dst_dims, dt::f32, tag::any),
+        {D(g.stride.h), D(g.stride.w)}, {D(g.dilation.h - 1), D(g.dilation.w - 1)}, {D(g.pad.top), D(g.pad.left)},
+        {D(g.pad.bottom), D(g.pad.right)});
+    const dnnl::convolution_forward::primitive_desc pd(desc, relu_attr(g.act), l->engine);
+    l->primitive = dnnl::convolution_forward(pd);
+    l->user_dst_desc = dnnl::memory::desc(dst_dims, dt::f32, tag::nhwc);
+    l->fill(pd, dnnl::memory::desc(src_dims, dt::f32, tag::nhwc), dnnl::memory::desc(weight_dims, dt::f32, tag::hwio),
+            in, canonical, g.kernel.h * g.kernel.w * g.in.c * g.out.c, g.bias);
+    return l;
+  }
+
+  /// inner_product_forward, batch 1, weights in oneDNN's layout (canonical is [in][units]).
+  static std::unique_ptr<onednn_layer> dense(const dense_geometry& g, const float* in, const float* canonical) {
+    auto l = std::make_unique<onednn_layer>();
+    const dnnl_dims src_dims{1, D(g.in)}, weight_dims{D(g.units), D(g.in)}, dst_dims{1, D(g.units)};
+    const dnnl::memory::desc bias_desc =
+        g.bias ? dnnl::memory::desc({D(g.units)}, dt::f32, tag::x) : dnnl::memory::desc();
+    const dnnl::inner_product_forward::desc desc(
+        dnnl::prop_kind::forward_inference, dnnl::memory::desc(src_dims, dt::f32, tag::any),
+        dnnl::memory::desc(weight_dims, dt::f32, tag::any), bias_desc, dnnl::memory::desc(dst_dims, dt::f32, tag::any));
+    const dnnl::inner_product_forward::primitive_desc pd(desc, relu_attr(g.act), l->engine);
+    l->primitive = dnnl::inner_product_forward(pd);
+    l->user_dst_desc = dnnl::memory::desc(dst_dims, dt::f32, tag::nc);
+    l->fill(pd, dnnl::memory::desc(src_dims, dt::f32, tag::nc), dnnl::memory::desc(weight_dims, dt::f32, tag::io), in,
+            canonical, g.in * g.units, g.bias);
+    return l;
+  }
+};
+
+/// max |a - b| / max |b|: how far constnet's output is from oneDNN's.
+inline double relative_difference(const float* a, const std::vector<float>& b) {
+  double diff = 0, scale = 0;
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    diff = std::max(diff, static_cast<double>(std::abs(a[i] - b[i])));
+    scale = std::max(scale, static_cast<double>(std::abs(b[i])));
+  }
+  if (scale == 0) throw std::runtime_error("oneDNN's output is all zeros: nothing to compare");
+  return diff / scale;
+}
+
+template <std::size_t I>
+void onednn_conv_layer(benchmark::State& state, dnnl::algorithm algorithm) {
+  const auto threads = static_cast<std::size_t>(state.range(0));
+  set_onednn_threads(threads);
+  using K = kernels::reference::conv2d;  // only for its canonical weights and input
+  auto b = make_conv_buffers<I, K>(threads);
+  std::unique_ptr<onednn_layer> l;
+  try {
+    l = onednn_layer::conv(b->g, algorithm, b->in.data(), b->canonical.data());
+  } catch (const dnnl::error& e) {
+    state.SkipWithError((std::string("oneDNN has no implementation here: ") + e.what()).c_str());
+    for (auto _ : state) {
+    }
+    return;
+  }
+  l->run();
+  for (auto _ : state) l->run();
+  state.SetLabel(layer_label<I>("oneDNN " + l->impl));
+  set_layer_counters<I>(state, threads);
+}
+
+/// The registry's default kernel and oneDNN direct, alternately, in one loop. The row's time is
+/// constnet's; onednn_ms and ratio come from the same iterations.
+template <std::size_t I>
+void versus_onednn(benchmark::State& state) {
+  const auto threads = static_cast<std::size_t>(state.range(0));
+  constexpr conv2d_geometry g = geometry_of<I>();
+  using K = typename kernels::best_available::template kernel<g>;
+  set_onednn_threads(threads);
+  auto b = make_conv_buffers<I, K>(threads);
+  thread_pool pool(threads);
+  auto l = onednn_layer::conv(g, dnnl::algorithm::convolution_direct, b->in.data(), b->canonical.data());
+  b->run(pool);
+  l->run();
+  const double difference = relative_difference(b->out.data(), l->output());
+  if (difference > 1e-4) {
+    state.SkipWithError(("constnet and oneDNN disagree: max relative difference " + std::to_string(difference)).c_str());
+    for (auto _ : state) {
+    }
+    return;
+  }
+  double ours = 0, theirs = 0, ours_cpu = 0, theirs_cpu = 0;
+  for (auto _ : state) {
+    double cpu = process_cpu_seconds();
+    auto start = clock::now();
+    b->run(pool);
+    const double t = seconds_since(start);
+    ours_cpu += process_cpu_seconds() - cpu;
+    cpu = process_cpu_seconds();
+    start = clock::now();
+    l->run();
+    theirs += seconds_since(start);
+    theirs_cpu += process_cpu_seconds() - cpu;
+    ours += t;
+    state.SetIterationTime(t);
+  }
+  const double n = static_cast<double>(state.iterations());
+  constexpr layer_facts f = net::facts[I];
+  const double gflop = 2.0 * static_cast<double>(f.macs) * 1e-9;
+  state.SetLabel(layer_label<I>(std::string(K::name) + " vs oneDNN " + l->impl));
+  state.counters["constnet_ms"] = 1e3 * ours / n;
+  state.counters["onednn_ms"] = 1e3 * theirs / n;
+  state.counters["ratio"] = ours / theirs;
+  state.counters["GFLOP/s"] = gflop * n / ours;
+  state.counters["onednn_GFLOP/s"] = gflop * n / theirs;
+  state.counters["%peak"] = 100.0 * gflop * n / ours / machine().peak(threads);
+  state.counters["onednn_%peak"] = 100.0 * gflop * n / theirs / machine().peak(threads);
+  state.counters["max_rel_diff"] = difference;
+  // Process CPU time per call over the thread count: what the wall clock would show on an idle machine.
+  const double T = static_cast<double>(threads);
+  state.counters["constnet_cpu_ms"] = 1e3 * ours_cpu / n / T;
+  state.counters["onednn_cpu_ms"] = 1e3 * theirs_cpu / n / T;
+  state.counters["cpu_ratio"] = ours_cpu / theirs_cpu;
+}
+
+template <std::size_t I>
+void onednn_dense_layer(benchmark::State& state) {
+  const auto threads = static_cast<std::size_t>(state.range(0));
+  set_onednn_threads(threads);
+  constexpr layer_facts f = net::facts[I];
+  constexpr dense_geometry g = geometry_of<I>();
+  using K = kernels::reference::dense;
+  auto b = std::make_unique<layer_buffers<K, dense_geometry>>(g, f.params, g.in * g.units, g.in, g.in, g.units, threads);
+  auto l = onednn_layer::dense(g, b->in.data(), b->canonical.data());
+  thread_pool pool(1);
+  b->run(pool);
+  l->run();
+  const double difference = relative_difference(b->out.data(), l->output());
+  for (auto _ : state) l->run();
+  state.SetLabel(std::string(f.name.view()) + " " + std::to_string(g.in) + "->" + std::to_string(g.units) +
+                 " oneDNN " + l->impl);
+  const double bytes = static_cast<double>((g.in + g.units + f.params) * sizeof(float));
+  state.counters["GFLOP/s"] = per_second(2.0 * static_cast<double>(f.macs) * 1e-9);
+  state.counters["GB/s"] = per_second(bytes * 1e-9);
+  state.counters["%bw"] = per_second(100.0 * bytes * 1e-9 / machine().bandwidth(threads));
+  state.counters["max_rel_diff"] = difference;
+}
+#endif
+
+// ---- registration ---------------------------------------------------------------------------------
+
+template <class... Ts>
+void for_each_type(kernels::kernel_list<Ts...>, auto&& f) {
+  (f(std::type_identity<Ts>{}), ...);
+}
+
+enum class timing { real, manual };
+
+template <class Function>
+benchmark::internal::Benchmark* add(const std::string& name, Function f, std::size_t threads,
+                                    timing clock_kind = timing::real) {
+  auto* b = benchmark::RegisterBenchmark(name.c_str(), f)
+                ->ArgName("threads")
+                ->Arg(static_cast<std::int64_t>(threads))
+                ->Unit(benchmark::kMillisecond)
+                ->MeasureProcessCPUTime();  // the CPU column: all threads' CPU time per iteration
+  return clock_kind == timing::real ? b->UseRealTime() : b->UseManualTime();
+}
+
+template <std::size_t I>
+void register_layer() {
+  constexpr std::string_view layer = net::facts[I].name.view();
+  if constexpr (is_layer_of<I, conv2d_geometry>) {
+    constexpr conv2d_geometry g = geometry_of<I>();
+    for_each_type(typename kernels::all_kernels<conv2d_geometry>::type{}, [&]<class K>(std::type_identity<K>) {
+      if constexpr (K::supports(g)) {
+        if (slow_kernel(K::name) && !slow_kernel_layer(layer)) return;
+        const std::string name = "conv/" + std::string(layer) + "/" + std::string(K::name);
+        add(name, conv_layer<I, K>, 1);
+        if (has_tasks<K, conv2d_geometry> && !slow_kernel(K::name)) add(name, conv_layer<I, K>, 2);
+      }
+    });
+#ifdef CONSTNET_HAVE_DNNL
+    for (std::size_t t : {1, 2}) {
+      add("conv/" + std::string(layer) + "/onednn_direct",
+          [](benchmark::State& s) { onednn_conv_layer<I>(s, dnnl::algorithm::convolution_direct); }, t);
+      add("conv/" + std::string(layer) + "/onednn_winograd",
+          [](benchmark::State& s) { onednn_conv_layer<I>(s, dnnl::algorithm::convolution_winograd); }, t);
+      add("vs_onednn/" + std::string(layer), versus_onednn<I>, t, timing::manual);
+    }
+#endif
+  } else if constexpr (is_layer_of<I, dense_geometry>) {
+    if (layer != "fc1") return;
+    for_each_type(typename kernels::all_kernels<dense_geometry>::type{}, [&]<class K>(std::type_identity<K>) {
+      if constexpr (K::supports(geometry_of<I>())) {
+        const std::string name = "dense/" + std::string(layer) + "/" + std::string(K::name);
+        add(name, dense_layer<I, K>, 1);
+        if (has_tasks<K, dense_geometry>) add(name, dense_layer<I, K>, 2);
+      }
+    });
+#ifdef CONSTNET_HAVE_DNNL
+    for (std::size_t t : {1, 2}) add("dense/" + std::string(layer) + "/onednn_inner_product", onednn_dense_layer<I>, t);
+#endif
+  }
+}
+
+template <std::size_t... I>
+void register_all(std::index_sequence<I...>) {
+  (register_layer<I>(), ...);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+#ifdef CONSTNET_HAVE_DNNL
+  // libgomp reads OMP_WAIT_POLICY when it is loaded, before main: set it and start again.
+  if (std::getenv("OMP_WAIT_POLICY") == nullptr) {
+    setenv("OMP_WAIT_POLICY", "passive", 1);
+    execv("/proc/self/exe", argv);  // returns only on failure; then carry on with the default policy
+  }
+  const dnnl_version_t* v = dnnl::version();
+  benchmark::AddCustomContext("onednn", std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
+                                            std::to_string(v->patch));
+  benchmark::AddCustomContext("omp_wait_policy", std::getenv("OMP_WAIT_POLICY"));
+#endif
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  measure_ceilings(true);
+  register_all(std::make_index_sequence<net::size>{});
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+}
