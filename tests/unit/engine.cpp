@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "support/random_data.hpp"
 #include "constnet/constnet.hpp"
 #include "constnet/core/random.hpp"
 #include "constnet/models/seed_cnns.hpp"
@@ -16,12 +17,7 @@ using namespace constnet;
 
 namespace {
 
-std::vector<float> random_images(std::size_t count, std::uint64_t seed) {
-  random_source random(seed);
-  std::vector<float> v(count);
-  for (float& x : v) x = static_cast<float>(random.uniform());
-  return v;
-}
+using constnet::testing::random_images;
 
 template <class Span>
 auto copy(Span s) {

@@ -59,6 +59,7 @@
 #include <utility>
 #include <vector>
 
+#include "support/random_data.hpp"
 #include "constnet/constnet.hpp"
 #include "constnet/core/aligned_buffer.hpp"
 #include "constnet/core/geometry.hpp"
@@ -857,12 +858,7 @@ void check_names_and_lists(std::initializer_list<std::string_view> operation_wor
 // ---------------------------------------------------------------------------------------------------------
 // Whole networks
 
-std::vector<float> random_images(std::size_t count, std::uint64_t seed) {
-  random_source rng(seed);
-  std::vector<float> v(count);
-  for (float& x : v) x = static_cast<float>(rng.uniform());
-  return v;
-}
+using constnet::testing::random_images;
 
 /// he_normal(m, 1234) for a network, computed once per network (VGG16 has 34M weights and Box-Muller
 /// costs ~1.6 s for them) and copied into every model that needs it.
