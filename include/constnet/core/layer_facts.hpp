@@ -67,6 +67,16 @@ enum class buffer_use {
   alias,      // is its input, reinterpreted (flatten, dropout): no work at all
 };
 
+namespace detail {
+/// What a layer without weights or multiply-accumulates reports; pooling, flatten, dropout and
+/// activation layers derive from it.
+struct weightless {
+  static constexpr std::size_t macs(const shape&) { return 0; }
+  static constexpr std::size_t non_trainable(const shape&) { return 0; }
+  static constexpr std::size_t weight_tensors(const shape&, std::array<weight_tensor, 4>&) { return 0; }
+};
+}  // namespace detail
+
 struct layer_facts {
   std::size_t index = 0;
   short_name name;

@@ -16,7 +16,7 @@
 namespace constnet {
 
 template <class Activation, class... Options>
-struct activation_layer {
+struct activation_layer : detail::weightless {
   static_assert(detail::layer_option<Activation> && Activation::kind == option_kind::activation,
                 "activation_layer<act::relu> takes an activation first");
   static_assert((detail::layer_option<Options> && ...), "activation_layer: options must be constnet layer options");
@@ -31,9 +31,6 @@ struct activation_layer {
   static constexpr activation_geometry geometry(const shape& in) { return {in, Activation::value}; }
   static constexpr shape output(const shape& in) { return in; }
   static constexpr window2 window(const shape&) { return {}; }
-  static constexpr std::size_t macs(const shape&) { return 0; }
-  static constexpr std::size_t non_trainable(const shape&) { return 0; }
-  static constexpr std::size_t weight_tensors(const shape&, std::array<weight_tensor, 4>&) { return 0; }
 };
 
 }  // namespace constnet

@@ -14,7 +14,7 @@
 namespace constnet {
 
 template <class... Options>
-struct dropout {
+struct dropout : detail::weightless {
   static_assert((detail::layer_option<Options> && ...), "dropout: options must be constnet layer options");
   static_assert(detail::options_well_formed<detail::accepts<option_kind::rate, option_kind::name>, Options...>,
                 "dropout accepts rate<num, den> and named<>, each at most once");
@@ -28,9 +28,6 @@ struct dropout {
   static constexpr identity_geometry geometry(const shape& in) { return {in}; }
   static constexpr shape output(const shape& in) { return in; }
   static constexpr window2 window(const shape&) { return {}; }
-  static constexpr std::size_t macs(const shape&) { return 0; }
-  static constexpr std::size_t non_trainable(const shape&) { return 0; }
-  static constexpr std::size_t weight_tensors(const shape&, std::array<weight_tensor, 4>&) { return 0; }
 };
 
 }  // namespace constnet

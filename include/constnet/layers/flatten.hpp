@@ -16,7 +16,7 @@
 namespace constnet {
 
 template <class... Options>
-struct flatten {
+struct flatten : detail::weightless {
   static_assert((detail::layer_option<Options> && ...), "flatten: options must be constnet layer options");
   static_assert(detail::options_well_formed<detail::accepts<option_kind::name>, Options...>,
                 "flatten accepts only named<> (once)");
@@ -29,9 +29,6 @@ struct flatten {
   static constexpr identity_geometry geometry(const shape& in) { return {in}; }
   static constexpr shape output(const shape& in) { return features(in.elements()); }
   static constexpr window2 window(const shape& in) { return {{in.h, in.w}, {1, 1}, 0, 0}; }
-  static constexpr std::size_t macs(const shape&) { return 0; }
-  static constexpr std::size_t non_trainable(const shape&) { return 0; }
-  static constexpr std::size_t weight_tensors(const shape&, std::array<weight_tensor, 4>&) { return 0; }
 };
 
 }  // namespace constnet

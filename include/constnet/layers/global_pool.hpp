@@ -16,7 +16,7 @@
 namespace constnet {
 
 template <pool_kind Kind, class... Options>
-struct global_pool2d {
+struct global_pool2d : detail::weightless {
   static_assert(Kind != pool_kind::mixed, "global pooling is average or max");
   static_assert((detail::layer_option<Options> && ...), "global pooling: options must be constnet layer options");
   static_assert(detail::options_well_formed<detail::accepts<option_kind::name>, Options...>,
@@ -37,9 +37,6 @@ struct global_pool2d {
   static constexpr global_pool_geometry geometry(const shape& in) { return {in, Kind}; }
   static constexpr shape output(const shape& in) { return features(in.c); }
   static constexpr window2 window(const shape& in) { return {{in.h, in.w}, {1, 1}, 0, 0}; }
-  static constexpr std::size_t macs(const shape&) { return 0; }
-  static constexpr std::size_t non_trainable(const shape&) { return 0; }
-  static constexpr std::size_t weight_tensors(const shape&, std::array<weight_tensor, 4>&) { return 0; }
 };
 
 template <class... Options>

@@ -20,7 +20,7 @@
 namespace constnet {
 
 template <pool_kind Kind, class... Options>
-struct pool2d {
+struct pool2d : detail::weightless {
   static_assert((detail::layer_option<Options> && ...), "pooling: options must be constnet layer options");
   static_assert(Kind == pool_kind::mixed || detail::option_count<option_kind::mix, Options...> == 0,
                 "only mixed_pool takes mix<num, den>");
@@ -68,9 +68,6 @@ struct pool2d {
     const auto g = geometry(in);
     return {g.window, g.stride, g.pad.top, g.pad.left};
   }
-  static constexpr std::size_t macs(const shape&) { return 0; }
-  static constexpr std::size_t non_trainable(const shape&) { return 0; }
-  static constexpr std::size_t weight_tensors(const shape&, std::array<weight_tensor, 4>&) { return 0; }
 };
 
 /// max_pool<pool_size<2>, strides<2>>: the largest value in each window (Keras' MaxPooling2D).
