@@ -135,16 +135,8 @@ std::string text(const padding2& p) {
   o << "pad(t" << p.top << ",b" << p.bottom << ",l" << p.left << ",r" << p.right << ")";
   return o.str();
 }
-const char* text(activation a) {
-  switch (a) {
-    case activation::linear: return "linear";
-    case activation::relu: return "relu";
-    case activation::tanh: return "tanh";
-    case activation::sigmoid: return "sigmoid";
-    case activation::softmax: return "softmax";
-  }
-  return "?";
-}
+// The library's own names (string literals, so data() is null-terminated).
+const char* text(activation a) { return to_string(a).data(); }
 const char* text(pool_kind k) {
   switch (k) {
     case pool_kind::max: return "max";
