@@ -24,4 +24,30 @@ class unknown_name_error : public error {
   using error::error;
 };
 
+/// A file or buffer that cannot be opened or read (missing, unreadable, short read, failed write).
+class io_error : public error {
+ public:
+  using error::error;
+};
+
+/// Bytes that do not follow their format: a truncated or malformed safetensors, HDF5 or image file,
+/// a header past the end of the data, overlapping offsets, an unknown dtype, a shape that overflows.
+class format_error : public error {
+ public:
+  using error::error;
+};
+
+/// A well-formed weight file that does not fit the network: missing, unexpected or mis-shaped tensors,
+/// or (when asked to check) NaN and Inf values. what() lists every problem, one per line.
+class weights_mismatch_error : public error {
+ public:
+  using error::error;
+};
+
+/// An image the network cannot take: zero size, or a channel count that cannot be converted.
+class image_error : public error {
+ public:
+  using error::error;
+};
+
 }  // namespace constnet
