@@ -11,6 +11,7 @@
 #include "constnet/constnet.hpp"
 #include "constnet/models/seed_cnns.hpp"
 #include "constnet/models/vgg.hpp"
+#include "constnet/models/zoo.hpp"
 
 using namespace constnet;
 using models::vgg16;
@@ -168,6 +169,21 @@ BOOST_AUTO_TEST_CASE(visit_layers_walks_front_to_back) {
   BOOST_TEST(conv_layers == 13u);
   BOOST_TEST((layer<"fc2", vgg16>().params) == 16'781'312u);
   BOOST_TEST((layer<1, vgg16>().name.view()) == "block1_conv1");
+}
+
+BOOST_AUTO_TEST_CASE(zoo_finds_networks_by_name) {
+  for (std::size_t i = 0; i < models::zoo_size; ++i)
+    for (std::size_t j = i + 1; j < models::zoo_size; ++j) BOOST_TEST(models::zoo_names[i] != models::zoo_names[j]);
+  const std::size_t params = models::with_zoo_network("vgg16", [](auto n) { return decltype(n)::type::total_params; });
+  BOOST_TEST(params == vgg16::total_params);
+  const std::size_t layers = models::with_zoo_network("seed_39x39_example", [](auto n) { return decltype(n)::type::size; });
+  BOOST_TEST(layers == models::seed_39x39_example::size);
+  try {
+    models::with_zoo_network("cifar_cnn", [](auto) { return 0; });
+    BOOST_FAIL("an unknown name must throw");
+  } catch (const unknown_name_error& e) {
+    BOOST_TEST(std::string(e.what()).find("the closest is cifar10_cnn") != std::string::npos);
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
