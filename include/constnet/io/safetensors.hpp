@@ -255,18 +255,17 @@ inline std::vector<const tensor_entry*> write_order(const tensor_set& set) {
 
 /// The 8-byte length and the padded JSON header for `order`.
 inline std::string header_for(const tensor_set& set, const std::vector<const tensor_entry*>& order) {
-  const auto valid_name = [](const std::string& name, std::string_view what) {
-    if (name.empty()) throw format_error("write_safetensors: a " + std::string(what) + " is empty");
-    if (!json::is_valid_utf8(name))
-      throw format_error("write_safetensors: the " + std::string(what) + " " + json::to_literal(name) + " is not valid UTF-8");
+  const auto valid_utf8 = [](const std::string& text, std::string_view what) {
+    if (!json::is_valid_utf8(text))
+      throw format_error("write_safetensors: the " + std::string(what) + " " + json::to_literal(text) + " is not valid UTF-8");
   };
   std::string json = "{";
   if (!set.metadata().empty()) {
     json += "\"__metadata__\":{";
     bool first = true;
     for (const auto& [key, text] : set.metadata()) {
-      valid_name(key, "metadata key");
-      if (!json::is_valid_utf8(text)) throw format_error("write_safetensors: metadata " + key + " is not valid UTF-8");
+      valid_utf8(key, "metadata key");
+      valid_utf8(text, "metadata value");
       json += first ? "" : ",";
       json += json::to_literal(key) + ":" + json::to_literal(text);
       first = false;
@@ -275,7 +274,8 @@ inline std::string header_for(const tensor_set& set, const std::vector<const ten
   }
   std::uint64_t offset = 0;
   for (const tensor_entry* e : order) {
-    valid_name(e->name, "tensor name");
+    if (e->name.empty()) throw format_error("write_safetensors: a tensor has an empty name");
+    valid_utf8(e->name, "tensor name");
     if (e->name == "__metadata__") throw format_error("write_safetensors: a tensor may not be named __metadata__");
     if (json.size() > 1) json += ",";
     json += json::to_literal(e->name) + ":{\"dtype\":\"" + std::string(to_string(e->type)) + "\",\"shape\":[";
