@@ -6,6 +6,7 @@ set -euo pipefail
 required=(
   build-essential cmake pkg-config
   libxsimd-dev libhwy-dev libboost-dev libboost-test-dev libbenchmark-dev libstb-dev
+  clang-14 libclang-rt-14-dev  # libFuzzer and the sanitizers for tools/run-fuzzers.sh
 )
 # Optional peers and tools; the build notices them when present.
 optional=(libdnnl-dev)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: installs what is missing, then builds and runs every test in the
-# release preset and again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# release preset and again under AddressSanitizer + UndefinedBehaviorSanitizer, then runs every libFuzzer
+# target for a bounded time (tools/run-fuzzers.sh, 30 s each).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./tools/install-deps.sh
@@ -11,3 +12,5 @@ for preset in release sanitize; do
   cmake --build --preset "$preset" -j "$jobs"
   ctest --preset "$preset"
 done
+echo "== fuzz =="
+./tools/run-fuzzers.sh

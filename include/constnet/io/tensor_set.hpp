@@ -121,21 +121,24 @@ class tensor_set {
   /// Adds a tensor whose bytes live in storage this set keeps alive (see keep_alive). Throws
   /// format_error if the name repeats or the byte count does not match shape and dtype.
   void add(std::string name, std::vector<std::size_t> shape, dtype type, std::span<const std::byte> bytes) {
-    if (find(name) != nullptr) throw format_error("tensor " + name + " appears twice");
+    if (index_.contains(name)) throw format_error("tensor " + name + " appears twice");
     tensor_entry e{std::move(name), std::move(shape), type, bytes};
-    if (e.elements() * size_of(type) != bytes.size())
+    std::size_t needed = size_of(type);
+    for (std::size_t d : e.shape)
+      if (__builtin_mul_overflow(needed, d, &needed))
+        throw format_error("tensor " + e.name + ": shape " + shape_string(e.shape) + " has more elements than memory can hold");
+    if (needed != bytes.size())
       throw format_error("tensor " + e.name + ": shape " + shape_string(e.shape) + " of " + std::string(to_string(type)) +
-                         " needs " + std::to_string(e.elements() * size_of(type)) + " bytes, the data has " +
-                         std::to_string(bytes.size()));
+                         " needs " + std::to_string(needed) + " bytes, the data has " + std::to_string(bytes.size()));
+    index_.emplace(e.name, entries_.size());
     entries_.push_back(std::move(e));
   }
   /// Keeps a buffer or a mapping alive as long as the set (or any copy of it) lives.
   void keep_alive(std::shared_ptr<const void> storage) { storage_.push_back(std::move(storage)); }
 
   const tensor_entry* find(std::string_view name) const {
-    for (const auto& e : entries_)
-      if (e.name == name) return &e;
-    return nullptr;
+    const auto it = index_.find(name);
+    return it == index_.end() ? nullptr : &entries_[it->second];
   }
   std::span<const tensor_entry> entries() const { return entries_; }
   std::size_t size() const { return entries_.size(); }
@@ -145,6 +148,7 @@ class tensor_set {
 
  private:
   std::vector<tensor_entry> entries_;
+  std::map<std::string, std::size_t, std::less<>> index_;  // name -> entry: files may hold thousands of tensors
   std::map<std::string, std::string> metadata_;
   std::vector<std::shared_ptr<const void>> storage_;
 };

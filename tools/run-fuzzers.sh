@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (preset "fuzz": clang 14, ASan + UBSan) and runs each one for a bounded
+# time, starting from its seed corpus in tests/fuzz_corpus/<name>/. Exits nonzero if any target finds a
+# crash, a sanitizer report, a leak or an input that takes longer than 10 s.
+#
+#   tools/run-fuzzers.sh                    # 30 s per target, as CI runs it
+#   tools/run-fuzzers.sh 3600               # an hour per target
+#   tools/run-fuzzers.sh 600 safetensors    # only the named targets
+#
+# Inputs the fuzzers discover go to build/fuzz/corpus/<name>/ (kept between runs, never committed);
+# a failing input is written to build/fuzz/artifacts/<name>/ and can be replayed with
+#   build/fuzz/fuzz/fuzz_<name> build/fuzz/artifacts/<name>/crash-...
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-30}
+if [ $# -gt 0 ]; then shift; fi
+only=("$@")
+
+cmake --preset fuzz
+cmake --build --preset fuzz -j "$(nproc)"
+
+status=0
+found=0
+for exe in build/fuzz/fuzz/fuzz_*; do
+  [ -x "$exe" ] && [ -f "$exe" ] || continue
+  name=${exe##*/fuzz_}
+  if [ ${#only[@]} -gt 0 ] && [[ ! " ${only[*]} " == *" $name "* ]]; then continue; fi
+  found=$((found + 1))
+  corpus=build/fuzz/corpus/$name
+  artifacts=build/fuzz/artifacts/$name/
+  mkdir -p "$corpus" "$artifacts"
+  dirs=("$corpus")
+  if [ -d "tests/fuzz_corpus/$name" ]; then dirs+=("tests/fuzz_corpus/$name"); fi
+  echo "== fuzz_$name: ${seconds} s =="
+  if ! "$exe" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+      -artifact_prefix="$artifacts" "${dirs[@]}"; then
+    echo "fuzz_$name FAILED: the input is in $artifacts; replay it with $exe <file>" >&2
+    status=1
+  fi
+done
+if [ "$found" -eq 0 ]; then
+  echo "run-fuzzers: no fuzz target matched" >&2
+  exit 1
+fi
+exit $status
