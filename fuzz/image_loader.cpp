@@ -5,7 +5,12 @@
 //
 // The limits are smaller than the defaults so that a header declaring a big-but-allowed image cannot
 // make one run allocate gigabytes (libFuzzer's default -rss_limit_mb is 2048); the check itself is the
-// same code. stb_image is the system's libstb, not built with sanitizers: its own reads are not
+// same code. By hand, without the CMake option:
+//   clang++-14 -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -Iinclude -I/usr/include/stb \
+//     fuzz/image_loader.cpp -lstb -o fuzz_image_loader
+//   mkdir -p corpus && ./fuzz_image_loader -max_total_time=120 corpus tests/fuzz_corpus/image_loader
+// (new inputs go to the first directory; the committed seed corpus stays as it is).
+// stb_image is the system's libstb, not built with sanitizers: its own reads are not
 // instrumented, but every buffer it returns is checked here.
 
 #include <cstddef>

@@ -114,11 +114,21 @@ inline void to_input_tensor(const image& source, shape input, std::span<float> o
                       std::to_string(source.height()) + " (width x height) but the network takes " +
                       std::to_string(input.w) + "x" + std::to_string(input.h) + ", and resizing is off");
 
-  image converted = convert_channels(source, input.c, options.channels);
-  if (converted.width() != input.w || converted.height() != input.h)
-    converted = resize(converted, input.w, input.h, *options.resize);
+  // Work on the source itself where no step changes it: a photo is megabytes, the input kilobytes.
+  const image* current = &source;
+  image converted, resized;
+  const bool alpha_changes = options.channels.alpha == alpha_handling::composite &&
+                             (source.channels() == 2 || source.channels() == 4);
+  if (source.channels() != input.c || alpha_changes) {
+    converted = convert_channels(source, input.c, options.channels);
+    current = &converted;
+  }
+  if (current->width() != input.w || current->height() != input.h) {
+    resized = resize(*current, input.w, input.h, *options.resize);
+    current = &resized;
+  }
 
-  const auto pixels = converted.pixels();
+  const auto pixels = current->pixels();
   for (std::size_t i = 0; i < pixels.size(); ++i) {
     const float v = pixels[i];
     switch (options.mode) {
