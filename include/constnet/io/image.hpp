@@ -1,0 +1,163 @@
+#pragma once
+// io::image: an owning 8-bit image (width x height x channels, rows top to bottom, channels interleaved)
+// and its decoding from a file or from bytes with stb_image (PNG, JPEG, BMP, GIF's first frame, and the
+// other formats stb_image reads: TGA, PSD, HDR, PIC, PNM). The same type holds the pictures viz/ draws.
+//
+// 8-bit because every format the seeds use is 8-bit and networks take floats made from it anyway
+// (io/image_input.hpp); 16-bit PNGs are reduced to 8 bits and HDR files tone-mapped by stb_image.
+//
+// Untrusted bytes never reach an allocation unchecked: the header's dimensions are read first
+// (stbi_info_from_memory) and compared with image_limits before stb_image decodes anything, because stb
+// allocates the whole image (for GIF three times) from the declared size before it reads the pixels.
+//
+// Errors: io_error (a file that cannot be opened or read), format_error (bytes that stb_image cannot
+// decode: empty, truncated, corrupt, not an image), image_error (an image that decodes but breaks a
+// limit or a requested size). On failure nothing is returned and nothing leaks.
+//
+// stb_image keeps a per-thread "flip vertically" flag (stbi_set_flip_vertically_on_load_thread); we
+// never set it, so rows come top to bottom unless the caller sets it on its own thread.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <stb_image.h>
+
+#include "constnet/core/errors.hpp"
+
+namespace constnet::io {
+
+/// The largest image decode_image() and load_image() accept; checked against the header before decoding.
+struct image_limits {
+  std::size_t max_side = std::size_t{1} << 15;     // 32768 pixels: panoramas, not corrupt headers
+  std::size_t max_pixels = std::size_t{1} << 26;   // 64 Mpx: 256 MiB at 4 channels
+
+  /// For images derived from one already in memory, whose size was checked when it was made.
+  static constexpr image_limits unchecked() {
+    return {std::numeric_limits<std::size_t>::max(), std::numeric_limits<std::size_t>::max()};
+  }
+};
+
+class image {
+ public:
+  /// An empty image (0 x 0 x 0), the state after moving from one.
+  image() = default;
+
+  /// A black image. requires: width, height >= 1, channels in 1..4, width * height <= limits.max_pixels
+  /// and each side <= limits.max_side; otherwise throws image_error.
+  image(std::size_t width, std::size_t height, std::size_t channels, image_limits limits = {})
+      : width_(width), height_(height), channels_(channels) {
+    check_extent(width, height, channels, limits, "image");
+    pixels_.assign(width * height * channels, 0);
+  }
+
+  std::size_t width() const { return width_; }
+  std::size_t height() const { return height_; }
+  std::size_t channels() const { return channels_; }
+  bool empty() const { return pixels_.empty(); }
+
+  /// All pixels: row y starts at y * width * channels, pixel x of it at x * channels.
+  std::span<std::uint8_t> pixels() { return pixels_; }
+  std::span<const std::uint8_t> pixels() const { return pixels_; }
+
+  /// Channel c of pixel (x, y). requires: x < width, y < height, c < channels (not checked).
+  std::uint8_t& at(std::size_t x, std::size_t y, std::size_t c) { return pixels_[(y * width_ + x) * channels_ + c]; }
+  std::uint8_t at(std::size_t x, std::size_t y, std::size_t c) const { return pixels_[(y * width_ + x) * channels_ + c]; }
+
+  /// Throws image_error naming `what` unless the extent is a valid image within the limits.
+  static void check_extent(std::size_t width, std::size_t height, std::size_t channels, const image_limits& limits,
+                           const char* what) {
+    if (width == 0 || height == 0)
+      throw image_error(std::string(what) + ": zero-size image (" + std::to_string(width) + "x" +
+                        std::to_string(height) + ")");
+    if (channels < 1 || channels > 4)
+      throw image_error(std::string(what) + ": " + std::to_string(channels) + " channels; an image has 1 to 4");
+    if (width > limits.max_side || height > limits.max_side || width > limits.max_pixels / height)
+      throw image_error(std::string(what) + ": " + std::to_string(width) + "x" + std::to_string(height) +
+                        " is larger than the limit of " + std::to_string(limits.max_side) + " pixels a side and " +
+                        std::to_string(limits.max_pixels) + " pixels in all");
+  }
+
+ private:
+  std::size_t width_ = 0;
+  std::size_t height_ = 0;
+  std::size_t channels_ = 0;
+  std::vector<std::uint8_t> pixels_;
+};
+
+namespace detail {
+/// stb's last error on this thread; never null (stb leaves it null until its first failure).
+inline std::string stb_reason() {
+  const char* reason = stbi_failure_reason();
+  return reason != nullptr ? reason : "no reason given";
+}
+
+/// The bytes of an image file, refusing before any allocation what stb_image could not read anyway.
+inline std::vector<std::byte> read_image_file(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw io_error(path.string() + ": is a directory, not an image file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw io_error(path.string() + ": cannot open for reading");
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  if (size < 0) throw io_error(path.string() + ": cannot determine the file size");
+  if (size > std::numeric_limits<int>::max())
+    throw format_error(path.string() + ": " + std::to_string(size) + " bytes is more than stb_image can read");
+  in.seekg(0, std::ios::beg);
+  std::vector<std::byte> bytes(static_cast<std::size_t>(size));
+  if (!bytes.empty() && !in.read(reinterpret_cast<char*>(bytes.data()), size))
+    throw io_error(path.string() + ": short read");
+  return bytes;
+}
+}  // namespace detail
+
+/// Decodes an image held in memory, keeping its own channel count (1 gray, 2 gray + alpha, 3 RGB, 4 RGBA).
+/// `source` names it in error messages. Throws format_error or image_error (see the top of this file).
+inline image decode_image(std::span<const std::byte> bytes, image_limits limits = {},
+                          const std::string& source = "image") {
+  if (bytes.empty()) throw format_error(source + ": empty (0 bytes), not an image");
+  if (bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+    throw format_error(source + ": " + std::to_string(bytes.size()) + " bytes is more than stb_image can read");
+  const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
+  const int length = static_cast<int>(bytes.size());
+
+  int w = 0, h = 0, n = 0;
+  if (stbi_info_from_memory(data, length, &w, &h, &n) == 0)
+    throw format_error(source + ": not a readable image (" + detail::stb_reason() + ")");
+  if (w <= 0 || h <= 0 || n < 1 || n > 4)
+    throw format_error(source + ": the header declares " + std::to_string(w) + "x" + std::to_string(h) + "x" +
+                       std::to_string(n));
+  image::check_extent(static_cast<std::size_t>(w), static_cast<std::size_t>(h), static_cast<std::size_t>(n),
+                      limits, source.c_str());
+
+  int dw = 0, dh = 0, dn = 0;
+  const std::unique_ptr<stbi_uc, void (*)(void*)> decoded(stbi_load_from_memory(data, length, &dw, &dh, &dn, 0),
+                                                          stbi_image_free);
+  if (!decoded) throw format_error(source + ": corrupt image (" + detail::stb_reason() + ")");
+  // The header was read twice; trust only what the decoder returned, and only within the limits.
+  if (dw <= 0 || dh <= 0 || dn < 1 || dn > 4)
+    throw format_error(source + ": decoding gave " + std::to_string(dw) + "x" + std::to_string(dh) + "x" +
+                       std::to_string(dn));
+  w = dw;
+  h = dh;
+  n = dn;
+  image result(static_cast<std::size_t>(w), static_cast<std::size_t>(h), static_cast<std::size_t>(n), limits);
+  const auto out = result.pixels();
+  std::copy(decoded.get(), decoded.get() + out.size(), out.begin());
+  return result;
+}
+
+
+/// Loads an image file. Throws io_error, format_error or image_error (see the top of this file).
+inline image load_image(const std::filesystem::path& path, image_limits limits = {}) {
+  return decode_image(detail::read_image_file(path), limits, path.string());
+}
+
+}  // namespace constnet::io
