@@ -8,7 +8,7 @@ required=(
   libxsimd-dev libhwy-dev libboost-dev libboost-test-dev libbenchmark-dev libstb-dev
 )
 # Optional peers and tools; the build notices them when present.
-optional=(libdnnl-dev)
+optional=(libdnnl-dev libhdf5-dev)
 
 missing=()
 for pkg in "${required[@]}" "${optional[@]}"; do
