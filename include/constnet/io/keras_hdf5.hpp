@@ -17,7 +17,10 @@
 //                              the layer's group: "block1_conv1/kernel:0" (Keras 2: a subgroup named
 //                              after the layer) or "block1_conv1_W_1:0" (Keras 1: in the group).
 //
-// Strings may be fixed-length (what Keras writes: numpy byte strings) or variable-length.
+// Strings must be fixed-length, as Keras writes them (numpy byte-string arrays). Variable-length
+// strings (what h5py makes of a list of Python str) are refused: they live in HDF5's global heap,
+// and libhdf5 1.10.8 loops forever on a corrupt one (found by fuzz/keras_hdf5.cpp), which no check
+// made before reading them can rule out.
 //
 // Naming. Each tensor is called "<layer>.<tensor>":
 //   - <tensor> is the weight name's last path component without its ":0" suffix: "kernel", "bias",
@@ -181,9 +184,9 @@ inline handle open_object(const context& c, hid_t parent, const std::string& pat
 /// Is there an attribute `name` on `object`?
 inline bool has_attribute(hid_t object, const std::string& name) { return H5Aexists(object, name.c_str()) > 0; }
 
-/// Reads a string attribute: a 1-D array (or a scalar) of fixed- or variable-length strings. An
-/// attribute with no elements is an empty list whatever its type, because Keras writes an empty
-/// weight_names as np.asarray([]), a float64 array of length 0.
+/// Reads a string attribute: a 1-D array (or a scalar) of fixed-length strings. An attribute with no
+/// elements is an empty list whatever its type, because Keras writes an empty weight_names as
+/// np.asarray([]), a float64 array of length 0.
 inline std::vector<std::string> read_strings(const context& c, hid_t object, const std::string& name) {
   handle attribute(H5Aopen(object, name.c_str(), H5P_DEFAULT), H5Aclose);
   if (!attribute.valid()) c.fail_hdf5("cannot open attribute " + name);
@@ -203,34 +206,15 @@ inline std::vector<std::string> read_strings(const context& c, hid_t object, con
   if (count > max_names) c.fail("attribute " + name + " lists " + std::to_string(count) + " names, more than " + std::to_string(max_names));
   if (H5Tget_class(type.get()) != H5T_STRING) c.fail("attribute " + name + " does not hold strings; Keras writes byte strings");
 
+  const htri_t variable = H5Tis_variable_str(type.get());
+  if (variable < 0) c.fail_hdf5("cannot read attribute " + name);
+  if (variable > 0)
+    c.fail("attribute " + name + " holds variable-length strings; Keras writes fixed-length byte strings "
+           "(in h5py: np.asarray([n.encode() for n in names])), the only kind read");
   const H5T_cset_t cset = H5Tget_cset(type.get());
   if (cset != H5T_CSET_ASCII && cset != H5T_CSET_UTF8) c.fail("attribute " + name + " has an unknown character set");
   handle memory_type(H5Tcopy(H5T_C_S1), H5Tclose);
   if (!memory_type.valid() || H5Tset_cset(memory_type.get(), cset) < 0) c.fail_hdf5("cannot read attribute " + name);
-
-  std::vector<std::string> names;
-  names.reserve(static_cast<std::size_t>(count));
-  const htri_t variable = H5Tis_variable_str(type.get());
-  if (variable < 0) c.fail_hdf5("cannot read attribute " + name);
-  if (variable > 0) {
-    if (H5Tset_size(memory_type.get(), H5T_VARIABLE) < 0) c.fail_hdf5("cannot read attribute " + name);
-    std::vector<char*> pointers(static_cast<std::size_t>(count), nullptr);
-    if (H5Aread(attribute.get(), memory_type.get(), pointers.data()) < 0) c.fail_hdf5("cannot read the strings of attribute " + name);
-    std::size_t total = 0;
-    bool too_long = false;
-    for (char* p : pointers) {
-      const std::size_t n = p == nullptr ? 0 : std::strlen(p);
-      total += n;
-      if (total > max_name_bytes) {
-        too_long = true;
-        break;
-      }
-      names.emplace_back(p == nullptr ? "" : p, n);
-    }
-    H5Dvlen_reclaim(memory_type.get(), space.get(), H5P_DEFAULT, pointers.data());
-    if (too_long) c.fail("attribute " + name + " holds more than " + std::to_string(max_name_bytes) + " bytes of names");
-    return names;
-  }
 
   const std::size_t width = H5Tget_size(type.get());
   if (width == 0) c.fail("attribute " + name + " has strings of size 0");
@@ -240,6 +224,8 @@ inline std::vector<std::string> read_strings(const context& c, hid_t object, con
   if (H5Tset_size(memory_type.get(), width) < 0 || H5Tset_strpad(memory_type.get(), H5T_STR_NULLPAD) < 0)
     c.fail_hdf5("cannot read attribute " + name);
   std::vector<char> buffer(width * static_cast<std::size_t>(count));
+  std::vector<std::string> names;
+  names.reserve(static_cast<std::size_t>(count));
   if (H5Aread(attribute.get(), memory_type.get(), buffer.data()) < 0) c.fail_hdf5("cannot read the strings of attribute " + name);
   for (std::size_t i = 0; i < count; ++i) {
     const char* s = buffer.data() + i * width;
@@ -432,24 +418,6 @@ inline tensor_set read_layers(const context& c, hid_t root) {
   return set;
 }
 
-/// Copies the root's scalar string attributes keras_version and backend into the metadata, when
-/// present (informational only: anything else there is ignored).
-inline void read_metadata(const context& c, hid_t object, tensor_set& set) {
-  for (const char* key : {"keras_version", "backend"}) {
-    if (!has_attribute(object, key)) continue;
-    handle attribute(H5Aopen(object, key, H5P_DEFAULT), H5Aclose);
-    handle type(attribute.valid() ? H5Aget_type(attribute.get()) : H5I_INVALID_HID, H5Tclose);
-    if (!type.valid() || H5Tget_class(type.get()) != H5T_STRING) continue;
-    try {
-      std::vector<std::string> value = read_strings(c, object, key);
-      if (value.size() == 1) set.metadata()[key] = value.front();
-    } catch (const format_error&) {
-      // not a plain string: not metadata we understand, and no reason to refuse the weights
-    }
-  }
-  last_hdf5_message();  // whatever a skipped attribute left on the stack
-}
-
 /// HDF5's signature sits at offset 0, or at 512, 1024, 2048, ... after a user block (as H5Fis_hdf5 looks).
 inline bool has_hdf5_signature(std::span<const std::byte> image) {
   constexpr unsigned char signature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
@@ -476,13 +444,9 @@ inline tensor_set read_file(const std::string& where, hid_t file) {
     if (!nested.valid())
       c.fail("has no layer_names attribute at the root or in /model_weights: not a Keras HDF5 weight file "
              "(Keras 3's .weights.h5 files use another layout)");
-    tensor_set set = read_layers(c.at("model_weights"), nested.get());
-    read_metadata(c, nested.get(), set);
-    return set;
+    return read_layers(c.at("model_weights"), nested.get());
   }
-  tensor_set set = read_layers(c, root.get());
-  read_metadata(c, root.get(), set);
-  return set;
+  return read_layers(c, root.get());
 }
 
 }  // namespace detail::keras_hdf5
@@ -490,8 +454,8 @@ inline tensor_set read_file(const std::string& where, hid_t file) {
 /// Reads every weight of a Keras HDF5 file (layout, naming and limits: see the top of this header).
 /// Requires: nothing else in the process calls HDF5 concurrently.
 /// Ensures: the tensors in layer_names order, then weight_names order, named "<layer>.<tensor>",
-/// with the file's shapes and dtype (f32 or f64); metadata keras_version and backend when the file
-/// has them. Throws io_error if the file cannot be opened, format_error (naming the layer and weight)
+/// with the file's shapes and dtype (f32 or f64); no metadata (Keras' keras_version and backend
+/// attributes are variable-length strings under h5py 3, see above). Throws io_error if the file cannot be opened, format_error (naming the layer and weight)
 /// for anything that is not a Keras weight file as described above.
 inline tensor_set read_keras_hdf5(const std::filesystem::path& path) {
   namespace k = detail::keras_hdf5;
