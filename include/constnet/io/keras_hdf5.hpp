@@ -49,6 +49,11 @@
 // into HDF5 at the same time. The readers below serialize themselves on one process-wide mutex, so
 // they may be called from several threads, but any other HDF5 use in the process must not overlap
 // with them. HDF5's automatic error printing is switched off during a read and restored after.
+//
+// Hostile files. Everything above is checked before data is read, but parsing the file's structure
+// is libhdf5's, and Debian's 1.10.8 is not hardened against every corruption: on some corrupt object
+// headers it leaks a little memory on its error path (and may print "HDF5: infinite loop closing
+// library" at process exit). fuzz/keras_hdf5.cpp says what fuzzing found and how it is bounded.
 
 #include <hdf5.h>
 
@@ -75,8 +80,8 @@ namespace constnet::io {
 namespace detail::keras_hdf5 {
 
 constexpr int max_rank = 4;
-// Bounds on the string attributes (layer and weight names). Keras keeps each chunk under 64 KB; a
-// hundred times that is still a few MB, and a hostile header cannot make us allocate more.
+// Bounds on the string attributes (layer and weight names), so that a hostile header cannot make us
+// allocate without limit. Keras keeps each chunk under 64 KB; these allow a thousand times that.
 constexpr hsize_t max_names = 1u << 20;
 constexpr std::size_t max_name_bytes = std::size_t{64} << 20;
 
