@@ -9,7 +9,7 @@ required=(
   clang-14 libclang-rt-14-dev  # libFuzzer and the sanitizers for tools/run-fuzzers.sh
 )
 # Optional peers and tools; the build notices them when present.
-optional=(libdnnl-dev)
+optional=(libdnnl-dev libhdf5-dev)
 
 missing=()
 for pkg in "${required[@]}" "${optional[@]}"; do
