@@ -6,6 +6,7 @@ set -euo pipefail
 required=(
   build-essential cmake pkg-config
   libxsimd-dev libhwy-dev libboost-dev libboost-test-dev libbenchmark-dev libstb-dev
+  dataset-fashion-mnist  # the test set the shipped model is checked against (tests/unit/fashion_mnist.cpp)
 )
 # Optional peers and tools; the build notices them when present.
 optional=(libdnnl-dev)
