@@ -7,6 +7,7 @@ required=(
   build-essential cmake pkg-config
   libxsimd-dev libhwy-dev libboost-dev libboost-test-dev libbenchmark-dev libstb-dev
   clang-14 libclang-rt-14-dev  # libFuzzer and the sanitizers for tools/run-fuzzers.sh
+  dataset-fashion-mnist  # the test set the shipped model is checked against (tests/unit/fashion_mnist.cpp)
 )
 # Optional peers and tools; the build notices them when present.
 optional=(libdnnl-dev libhdf5-dev)

@@ -1,0 +1,36 @@
+#pragma once
+// The network the repository ships trained weights for (data/fashion_mnist/, made by
+// tools/train_fashion_mnist.py): the seed's CIFAR-10 CNN with its 'valid' padding, on Fashion-MNIST's
+// 28x28 grayscale images.
+
+#include "constnet/layers/activation_layer.hpp"
+#include "constnet/layers/conv2d.hpp"
+#include "constnet/layers/dense.hpp"
+#include "constnet/layers/flatten.hpp"
+#include "constnet/layers/input.hpp"
+#include "constnet/layers/pool2d.hpp"
+#include "constnet/network/sequential.hpp"
+
+namespace constnet::models {
+
+/// 28x28x1 -> conv2d 26x26x32 -> 13x13x32 -> conv2d_1 11x11x64 -> 5x5x64 -> conv2d_2 3x3x128 -> 1x1x128
+/// -> flatten 128 -> dense 256 -> dense_1 128 -> dense_2 10 logits -> activation (softmax) probabilities.
+/// The last dense layer is linear and the softmax a layer of its own, so forward_to<"dense_2">() gives
+/// the logits that PyTorch's golden file holds and forward() the probabilities. 159,882 parameters.
+/// Input: pixel / 255 in [0, 1], white garment on black as in the dataset.
+using fashion_mnist_cnn = sequential<
+    input<28, 28, 1>,
+    conv2d<32, kernel<3>, act::relu>, max_pool<pool_size<2>>,
+    conv2d<64, kernel<3>, act::relu>, max_pool<pool_size<2>>,
+    conv2d<128, kernel<3>, act::relu>, max_pool<pool_size<2>>,
+    flatten<>,
+    dense<256, act::relu>,
+    dense<128, act::relu>,
+    dense<10>,
+    activation_layer<act::softmax>>;
+
+/// Fashion-MNIST's class names, in label order (data/fashion_mnist/class_names.txt holds the same).
+inline constexpr const char* fashion_mnist_classes[10] = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                                         "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+
+}  // namespace constnet::models
