@@ -18,8 +18,8 @@
 // GEMM of one t then reads rows x cin inputs and cin x chunk filters, both L2-resident. Each task reads
 // all transformed filters once, for rows tiles: the larger the block, the fewer passes over them.
 //
-// Filters are transformed (G g G^T, in double, rounded once) and packed once at load:
-//   [t][oc_block][cin_p][block] then the bias [cout_p],
+// Filters are transformed (G g G^T, in double, rounded once) and packed once at load, in panels of
+// [cin_p][block] ordered [chunk][t][oc_block in the chunk] (see panel_offset), then the bias [cout_p],
 // cin_p = cin rounded up to the vector width, cout_p = cout rounded up to block = OcVectors * W, the
 // padding zero. Input channels are padded the same way in V (masked loads), so no tail handling is left
 // in the GEMM.
@@ -117,7 +117,13 @@ struct conv2d_nhwc {
     return plan(g).scratch_floats() * sizeof(float);
   }
 
-  static constexpr std::size_t oc_blocks(const conv2d_geometry& g) { return plan(g).cout_p / block; }
+  /// Where the panel of transform element t and output-channel block ob starts: chunk by chunk, and in
+  /// a chunk t by t, so the GEMMs of a chunk read its filters as one sequential stream.
+  static constexpr std::size_t panel_offset(const block_plan& p, std::size_t t, std::size_t ob) {
+    const std::size_t chunk = ob / chunk_blocks, first = chunk * chunk_blocks;
+    const std::size_t width = std::min(chunk_blocks, p.cout_p / block - first);
+    return (first * T + t * width + (ob - first)) * p.cin_p * block;
+  }
   static constexpr std::size_t filter_floats(const conv2d_geometry& g) { return T * plan(g).cout_p * plan(g).cin_p; }
   static constexpr std::size_t packed_floats(const conv2d_geometry& g) { return filter_floats(g) + plan(g).cout_p; }
 
@@ -141,7 +147,7 @@ struct conv2d_nhwc {
           for (std::size_t j = 0; j < alpha; ++j) {
             const double u = half[i][0] * gm[j][0] + half[i][1] * gm[j][1] + half[i][2] * gm[j][2];
             const std::size_t t = i * alpha + j;
-            packed[((t * (p.cout_p / block) + oc / block) * p.cin_p + ic) * block + oc % block] = static_cast<float>(u);
+            packed[panel_offset(p, t, oc / block) + ic * block + oc % block] = static_cast<float>(u);
           }
       }
     if (g.bias)
@@ -178,16 +184,20 @@ struct conv2d_nhwc {
 
     input_transform(g, p, image, first_tile, count, v);
     const std::size_t used_rows = round_up(count, Rows);
-    const std::size_t blocks_total = p.cout_p / block;
     const std::size_t chunk_begin = group * p.chunks / p.oc_groups, chunk_end = (group + 1) * p.chunks / p.oc_groups;
     for (std::size_t chunk = chunk_begin; chunk < chunk_end; ++chunk) {
       const std::size_t oc0 = chunk * p.oc_chunk, width = std::min(p.oc_chunk, p.cout_p - oc0);
+      // The chunk's panels, t by t, are one sequential stream: while the first row group runs on a
+      // panel, the next one is prefetched.
+      const float* u = packed + panel_offset(p, 0, oc0 / block);
+      const std::size_t panels = T * (width / block), panel = p.cin_p * block;
       for (std::size_t t = 0; t < T; ++t)
-        for (std::size_t b = 0; b < width / block; ++b) {
-          const float* u = packed + ((t * blocks_total + oc0 / block + b) * p.cin_p) * block;
+        for (std::size_t b = 0; b < width / block; ++b, u += panel) {
+          const bool last = t * (width / block) + b + 1 == panels;
           for (std::size_t r = 0; r < used_rows; r += Rows)
             micro_kernel::run(v + (t * p.rows + r) * p.cin_p, p.cin_p, u, p.cin_p,
-                              mt + (t * p.rows + r) * p.oc_chunk + b * block, p.oc_chunk);
+                              mt + (t * p.rows + r) * p.oc_chunk + b * block, p.oc_chunk,
+                              r == 0 && !last ? u + panel : nullptr);
         }
       output_transform(g, p, packed + filter_floats(g), mt, first_tile, count, oc0, width, out_image);
     }

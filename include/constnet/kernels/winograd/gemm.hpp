@@ -19,7 +19,10 @@ struct gemm_micro_kernel {
   static constexpr std::size_t W = B::width, block = OcVectors * W;
 
   /// C[Rows x block] = A[Rows x k] * B[k x block]. B and C aligned for the backend's vectors.
-  static void run(const float* a, std::size_t a_stride, const float* b, std::size_t k, float* c, std::size_t c_stride) {
+  /// prefetch: the next B panel (k x block floats), fetched into cache a line per step while this one
+  /// is computed, or nullptr. Filters come from L3 or memory the first time a panel is used.
+  static void run(const float* a, std::size_t a_stride, const float* b, std::size_t k, float* c, std::size_t c_stride,
+                  const float* prefetch = nullptr) {
     vec acc[Rows][OcVectors];
 #pragma GCC unroll 8
     for (std::size_t p = 0; p < Rows; ++p)
@@ -28,7 +31,22 @@ struct gemm_micro_kernel {
     const float* row[Rows];
 #pragma GCC unroll 8
     for (std::size_t p = 0; p < Rows; ++p) row[p] = a + p * a_stride;
-    for (std::size_t i = 0; i < k; ++i) {
+    if (prefetch != nullptr)
+      for (std::size_t i = 0; i < k; ++i) step(acc, row, b, i, prefetch);
+    else
+      for (std::size_t i = 0; i < k; ++i) step(acc, row, b, i, nullptr);
+#pragma GCC unroll 8
+    for (std::size_t p = 0; p < Rows; ++p)
+#pragma GCC unroll 4
+      for (std::size_t v = 0; v < OcVectors; ++v) B::store(c + p * c_stride + v * W, acc[p][v]);
+  }
+
+ private:
+  [[gnu::always_inline]] static inline void step(vec (&acc)[Rows][OcVectors], const float* const (&row)[Rows],
+                                                 const float* b, std::size_t i, const float* prefetch) {
+    constexpr std::size_t line = 64 / sizeof(float);
+    if (prefetch != nullptr && (i * block) % line == 0) __builtin_prefetch(prefetch + i * block, 0, 3);
+    {
       vec w[OcVectors];
 #pragma GCC unroll 4
       for (std::size_t v = 0; v < OcVectors; ++v) w[v] = B::load(b + i * block + v * W);
@@ -39,10 +57,6 @@ struct gemm_micro_kernel {
         for (std::size_t v = 0; v < OcVectors; ++v) acc[p][v] = B::fma(x, w[v], acc[p][v]);
       }
     }
-#pragma GCC unroll 8
-    for (std::size_t p = 0; p < Rows; ++p)
-#pragma GCC unroll 4
-      for (std::size_t v = 0; v < OcVectors; ++v) B::store(c + p * c_stride + v * W, acc[p][v]);
   }
 };
 
