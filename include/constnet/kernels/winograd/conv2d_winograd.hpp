@@ -75,7 +75,7 @@ struct conv2d_nhwc {
   static constexpr std::size_t scratch_target = std::size_t{1} << 20;
   static constexpr std::size_t max_rows = 16 * Rows;
   static constexpr std::size_t chunk_blocks = 4;  // oc_chunk = 4 blocks (64 channels on AVX2)
-  static constexpr std::size_t min_tasks = 8;     // per image, so 2 threads split within 1/8
+  static constexpr std::size_t min_tasks = 16;    // per image, so 2 threads split within 1/16
 
  private:
   static constexpr diagnostic name_storage = compose_name("f32_conv2d_winograd_f", M, "x", M, "_3x3_nhwc_", block, "o",
