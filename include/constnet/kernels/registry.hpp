@@ -30,6 +30,8 @@
 #include "constnet/kernels/reference/conv2d.hpp"
 #include "constnet/kernels/reference/dense.hpp"
 #include "constnet/kernels/reference/pool2d.hpp"
+#include "constnet/kernels/winograd/conv2d_winograd.hpp"
+#include "constnet/kernels/winograd/selection.hpp"
 
 namespace constnet::kernels {
 
@@ -40,9 +42,13 @@ struct kernel_list {};
 /// every shape, so selection never fails.
 template <class Geometry>
 struct candidates;
+/// 3x3 stride-1 convolutions: a Winograd kernel where winograd::output_tile_for picks its tile (the
+/// thresholds measured on this machine are there), else direct.
 template <>
 struct candidates<conv2d_geometry> {
-  using type = kernel_list<direct::conv2d_nhwc<simd::xsimd_backend, 2, 6>, reference::conv2d>;
+  using type = kernel_list<winograd::conv2d_nhwc<simd::xsimd_backend, 6>, winograd::conv2d_nhwc<simd::xsimd_backend, 4>,
+                           winograd::conv2d_nhwc<simd::xsimd_backend, 2>, direct::conv2d_nhwc<simd::xsimd_backend, 2, 6>,
+                           reference::conv2d>;
 };
 template <>
 struct candidates<pool2d_geometry> {
@@ -74,7 +80,10 @@ template <>
 struct all_kernels<conv2d_geometry> {
   using type = kernel_list<direct::conv2d_nhwc<simd::xsimd_backend, 2, 6>,
                            direct::conv2d_nhwc<simd::highway_backend, 2, 6>,
-                           direct::conv2d_nhwc<simd::scalar_backend, 16, 4>, reference::conv2d>;
+                           direct::conv2d_nhwc<simd::scalar_backend, 16, 4>,
+                           winograd::conv2d_nhwc<simd::xsimd_backend, 2>, winograd::conv2d_nhwc<simd::xsimd_backend, 4>,
+                           winograd::conv2d_nhwc<simd::xsimd_backend, 6>, winograd::conv2d_nhwc<simd::highway_backend, 4>,
+                           winograd::conv2d_nhwc<simd::scalar_backend, 4, 4, 4>, reference::conv2d>;
 };
 
 template <>
@@ -127,11 +136,19 @@ struct reference_for<batch_norm_geometry> {
 };
 
 namespace detail {
+/// Whether the default policy picks K for a layer: it must support it and, for a Winograd kernel, have
+/// the output tile winograd::output_tile_for chose.
+template <class K, class Geometry>
+constexpr bool chosen_for(const Geometry& g) {
+  if constexpr (requires { K::output_tile; }) return K::supports(g) && winograd::output_tile_for(g) == K::output_tile;
+  else return K::supports(g);
+}
+
 template <auto Geometry, class List>
 struct first_supporting;
 template <auto Geometry, class First, class... Rest>
 struct first_supporting<Geometry, kernel_list<First, Rest...>>
-    : std::conditional_t<First::supports(Geometry), std::type_identity<First>,
+    : std::conditional_t<chosen_for<First>(Geometry), std::type_identity<First>,
                          first_supporting<Geometry, kernel_list<Rest...>>> {};
 }  // namespace detail
 

@@ -46,6 +46,7 @@ struct highway_backend {
   }
   static vec fma(vec a, vec b, vec c) { return hwy::HWY_NAMESPACE::MulAdd(a, b, c); }
   static vec add(vec a, vec b) { return a + b; }
+  static vec sub(vec a, vec b) { return a - b; }
   static vec mul(vec a, vec b) { return a * b; }
   static vec div(vec a, vec b) { return a / b; }
   static vec max(vec a, vec b) { return hwy::HWY_NAMESPACE::Max(a, b); }

@@ -27,6 +27,7 @@ struct scalar_backend {
   }
   static vec fma(vec a, vec b, vec c) { return std::fma(a, b, c); }
   static vec add(vec a, vec b) { return a + b; }
+  static vec sub(vec a, vec b) { return a - b; }
   static vec mul(vec a, vec b) { return a * b; }
   static vec div(vec a, vec b) { return a / b; }
   static vec max(vec a, vec b) { return std::max(a, b); }

@@ -37,6 +37,7 @@ struct xsimd_backend {
   }
   static vec fma(vec a, vec b, vec c) { return xsimd::fma(a, b, c); }
   static vec add(vec a, vec b) { return a + b; }
+  static vec sub(vec a, vec b) { return a - b; }
   static vec mul(vec a, vec b) { return a * b; }
   static vec div(vec a, vec b) { return a / b; }
   static vec max(vec a, vec b) { return xsimd::max(a, b); }

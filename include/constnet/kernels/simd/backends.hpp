@@ -1,6 +1,6 @@
 #pragma once
 // The SIMD shim: three interchangeable backends with one interface (vec, width, zero, broadcast,
-// load/loadu, store/storeu, load_first/store_first for tails, fma, add, mul, div, max, min, reduce_add,
+// load/loadu, store/storeu, load_first/store_first for tails, fma, add, sub, mul, div, max, min, reduce_add,
 // reduce_max). Kernels are written once as templates over a backend. xsimd is the default; Highway and
 // scalar are there to compare against and to run where xsimd cannot.
 
@@ -22,6 +22,7 @@ concept backend = requires(const float* p, float* q, typename B::vec v, float x,
   B::load_first(p, n);
   B::store_first(q, v, n);
   B::fma(v, v, v);
+  B::sub(v, v);
   B::div(v, v);
   { B::reduce_add(v) } -> std::convertible_to<float>;
 };
