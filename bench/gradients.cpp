@@ -5,8 +5,8 @@
 // whole maximize() step (with the image operations of jitter and blur). Issue 7's target: a step costs
 // at most 3x the forward. Weights: deterministic He-normal; the input: random in [0, 1).
 //
-//   ./build/release/bench/constnet_bench_gradients --benchmark_repetitions=5 \
-//       --benchmark_report_aggregates_only=true
+//   ./build/release/bench/constnet_bench_gradients --benchmark_repetitions=5
+//       (add --benchmark_report_aggregates_only=true for the summary only)
 // The ratio is step / forward of the same thread count (take the minimums: the machine is shared).
 
 #include <memory>

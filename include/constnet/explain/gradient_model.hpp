@@ -130,13 +130,15 @@ class gradient_model : public model<Network, input_gradients, Options...> {
   static void check(const objective& o) {
     check_layer(o.layer);
     const layer_facts& f = Network::facts[o.layer];
-    const std::string label = std::string(f.name.view()) + " (" + std::string(f.type) + ")";
+    // Messages are built only on failure: checking allocates nothing.
+    auto label = [&] { return std::string(f.name.view()) + " (" + std::string(f.type) + ")"; };
     if (o.channel >= f.output.c)
-      throw shape_error("objective: " + label + " has " + std::to_string(f.output.c) + " channels; channel " +
+      throw shape_error("objective: " + label() + " has " + std::to_string(f.output.c) + " channels; channel " +
                         std::to_string(o.channel) + " does not exist");
     if (o.what == objective::kind::neuron && (o.y >= f.output.h || o.x >= f.output.w))
-      throw shape_error("objective: " + label + " is " + std::to_string(f.output.h) + "x" + std::to_string(f.output.w) +
-                        "; there is no neuron at y=" + std::to_string(o.y) + ", x=" + std::to_string(o.x));
+      throw shape_error("objective: " + label() + " is " + std::to_string(f.output.h) + "x" +
+                        std::to_string(f.output.w) + "; there is no neuron at y=" + std::to_string(o.y) +
+                        ", x=" + std::to_string(o.x));
   }
 
  private:
