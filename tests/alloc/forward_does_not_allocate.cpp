@@ -1,7 +1,8 @@
 // forward() makes no heap allocation: every operator new and (outside sanitizer builds, which own
 // malloc) every malloc/calloc/realloc is counted while forward runs, for several networks, batch sizes,
-// taps, forward_to and thread counts. With threads<N> the workers run kernels too, so the counter is
-// atomic and counts allocations on every thread.
+// taps, forward_to and thread counts, and while gradient_model runs forward + backward (input
+// gradients). With threads<N> the workers run kernels too, so the counter is atomic and counts
+// allocations on every thread.
 
 #include <atomic>
 #include <cstdio>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "constnet/constnet.hpp"
+#include "constnet/explain/gradient_model.hpp"
 #include "constnet/models/seed_cnns.hpp"
 #include "constnet/models/vgg.hpp"
 
@@ -176,6 +178,26 @@ int main() {
       mm.forward(input);
       mm.forward(input);
     });
+  }
+  // Input gradients: forward + backward of a gradient_model (explain/gradient_model.hpp), every layer
+  // kind of the seed CNNs, objectives on the last and on an inner layer, one and two threads.
+  auto ascent_step = [](std::size_t layer, std::size_t channel) {
+    return [layer, channel](auto& mm, auto input) {
+      mm.value_and_gradient(objective::filter(layer, channel), input);
+      mm.value_and_gradient(objective::class_logit(std::decay_t<decltype(mm)>::layers - 1, 1), input);
+    };
+  };
+  {
+    gradient_model<models::cifar10_cnn> m;
+    failures += expect_no_allocation("cifar10_cnn input gradients", m, ascent_step(3, 5));
+  }
+  {
+    gradient_model<models::bn_cnn_64, batch<2>, threads<2>> m;
+    failures += expect_no_allocation("bn_cnn_64 batch 2 threads 2 input gradients", m, ascent_step(5, 1));
+  }
+  {
+    gradient_model<models::vgg16_at<32, 32, 10>, threads<2>> m;
+    failures += expect_no_allocation("vgg16 at 32x32 threads 2 input gradients", m, ascent_step(9, 3));
   }
   return failures == 0 ? 0 : 1;
 }

@@ -25,6 +25,7 @@
 #include "constnet/core/errors.hpp"
 #include "constnet/engine/model_options.hpp"
 #include "constnet/engine/thread_pool.hpp"
+#include "constnet/kernels/backward/registry.hpp"
 #include "constnet/kernels/registry.hpp"
 #include "constnet/network/sequential.hpp"
 #include "constnet/plan/arena_plan.hpp"
@@ -79,9 +80,11 @@ struct layer_kernel<Network, Policy, I, Options...> {
 template <network Network, class... Options>
 class model {
   static_assert(((detail::is_batch<Options>::value || detail::is_taps<Options>::value || detail::is_policy<Options> ||
-                  detail::is_force_kernel<Options>::value || detail::is_threads<Options>::value) &&
+                  detail::is_force_kernel<Options>::value || detail::is_threads<Options>::value ||
+                  std::is_same_v<Options, input_gradients>) &&
                  ...),
-                "model options are batch<N>, threads<N>, taps<\"layer\", ...>, a kernel policy and force_kernel<\"layer\", K>");
+                "model options are batch<N>, threads<N>, taps<\"layer\", ...>, a kernel policy, force_kernel<\"layer\", K> "
+                "and input_gradients");
   using batch_option = typename detail::pick_option<detail::is_batch, batch<1>, Options...>::type;
   using taps_option = typename detail::pick_option<detail::is_taps, taps<>, Options...>::type;
   using threads_option = typename detail::pick_option<detail::is_threads, threads<1>, Options...>::type;
@@ -106,8 +109,23 @@ class model {
   static constexpr std::size_t output_elements = Network::output_shape.elements() * batch_size;
   static constexpr std::size_t weight_floats = Network::total_params;
   static constexpr std::array<bool, layers> tapped = tap_mask(taps_option{});
+  /// The arena and the packed weights also serve the input-gradient pass (see input_gradients).
+  static constexpr bool plans_backward = (std::is_same_v<Options, input_gradients> || ...);
 
- private:
+  /// Layer I's input-gradient kernel, when it has one chosen from candidates (conv2d and dense).
+  template <std::size_t I>
+  struct backward_kernel_of {
+    static constexpr bool chosen = false;
+  };
+  template <std::size_t I>
+    requires(kernel_of<I>::runs &&
+             requires { typename kernels::backward::candidates<std::remove_cvref_t<decltype(kernel_of<I>::geometry)>>::type; })
+  struct backward_kernel_of<I> {
+    static constexpr bool chosen = true;
+    using type = kernels::backward::kernel_for<kernel_policy, kernel_of<I>::geometry>;
+  };
+
+ protected:
   /// Kernels split into tasks run on every thread at once, each with its own scratch.
   template <std::size_t I>
   static constexpr bool threaded = [] {
@@ -123,11 +141,32 @@ class model {
   static constexpr std::array<std::size_t, layers> scratch_of(std::index_sequence<I...>) {
     return {(scratch_per_thread<I> * (threaded<I> ? thread_count : 1))...};
   }
+  template <std::size_t I>
+  static constexpr bool backward_threaded = [] {
+    if constexpr (!backward_kernel_of<I>::chosen) return false;
+    else return requires { backward_kernel_of<I>::type::tasks(kernel_of<I>::geometry, batch_size); };
+  }();
+  template <std::size_t I>
+  static constexpr std::size_t backward_scratch_per_thread = [] {
+    if constexpr (!plans_backward || !backward_kernel_of<I>::chosen) return std::size_t{0};
+    else return align_up(backward_kernel_of<I>::type::scratch_bytes(kernel_of<I>::geometry, batch_size));
+  }();
+  template <std::size_t... I>
+  static constexpr std::array<std::size_t, layers> backward_scratch_of(std::index_sequence<I...>) {
+    return {(backward_scratch_per_thread<I> * (backward_threaded<I> ? thread_count : 1))...};
+  }
+  static constexpr arena_plan<layers> make_plan() {
+    constexpr auto sequence = std::make_index_sequence<layers>{};
+    if constexpr (plans_backward)
+      return plan_arena_with_backward(Network::facts, batch_size, tapped, scratch_of(sequence), backward_scratch_of(sequence));
+    else
+      return plan_arena(Network::facts, batch_size, tapped, scratch_of(sequence));
+  }
 
  public:
-  /// Where every tensor lives; arena_bytes is the memory one forward pass needs.
-  static constexpr arena_plan<layers> plan =
-      plan_arena(Network::facts, batch_size, tapped, scratch_of(std::make_index_sequence<layers>{}));
+  /// Where every tensor lives; arena_bytes is the memory one forward pass (and, with input_gradients,
+  /// the backward pass after it) needs.
+  static constexpr arena_plan<layers> plan = make_plan();
   static constexpr std::size_t arena_bytes = plan.arena_bytes;
 
   /// A linear conv2d followed by a batch_norm that runs in place (its input is not a tap) absorbs it:
@@ -170,17 +209,25 @@ class model {
       return packed;
     }
   }
+  /// Floats of layer I's backward kernel's own weight layout (with input_gradients only).
+  template <std::size_t I>
+  static constexpr std::size_t backward_floats() {
+    if constexpr (!plans_backward || !backward_kernel_of<I>::chosen) return 0;
+    else return kernels::packed_floats<typename backward_kernel_of<I>::type>(kernel_of<I>::geometry);
+  }
   template <std::size_t... I>
-  static constexpr std::array<std::size_t, layers + 1> packed_offsets(std::index_sequence<I...>) {
-    std::array<std::size_t, layers + 1> offsets{};
+  static constexpr std::array<std::size_t, 2 * layers + 1> packed_offsets(std::index_sequence<I...>) {
+    std::array<std::size_t, 2 * layers + 1> offsets{};
     std::size_t i = 0;
-    // Each layer's packed weights start on a cache line, so kernels may use aligned loads.
+    // Each layer's packed weights start on a cache line, so kernels may use aligned loads. The backward
+    // kernels' packings follow the forward's: entry layers + i is layer i's.
     ((offsets[i + 1] = offsets[i] + align_up(sizeof(float) * extra_floats<I>()) / sizeof(float), ++i), ...);
+    ((offsets[i + 1] = offsets[i] + align_up(sizeof(float) * backward_floats<I>()) / sizeof(float), ++i), ...);
     return offsets;
   }
 
  public:
-  static constexpr std::array<std::size_t, layers + 1> packed_offset =
+  static constexpr std::array<std::size_t, 2 * layers + 1> packed_offset =
       packed_offsets(std::make_index_sequence<layers>{});
 
   /// Allocates the weights (zero), the packed weights and the arena: the only allocations a model makes.
@@ -295,7 +342,9 @@ class model {
 
   std::span<const std::byte> arena() const { return arena_.span(); }
 
- private:
+ protected:
+  // What a derived engine (explain/gradient_model.hpp) runs on: the arena's tensors, the packed weights
+  // and the worker threads.
   const float* tensor(std::size_t i) const {
     return reinterpret_cast<const float*>(arena_.data() + plan.tensor_offset[i]);
   }
@@ -317,6 +366,22 @@ class model {
     else
       return layer_weights(I);
   }
+  /// The weights layer I's backward kernel reads: its own packing, or the canonical ones.
+  template <std::size_t I>
+  std::span<const float> backward_kernel_weights() const {
+    if constexpr (backward_floats<I>() > 0)
+      return packed_.span().subspan(packed_offset[layers + I], backward_floats<I>());
+    else
+      return layer_weights(I);
+  }
+  thread_pool& pool() { return *pool_; }
+  std::byte* arena_data() { return arena_.data(); }
+  /// forward_to by index: copies the input in and runs layers 1..last.
+  void run_through(std::size_t last, std::span<const float, input_elements> input) {
+    dispatch_until(last, input, std::make_index_sequence<layers>{});
+  }
+
+ private:
 
   /// Runs layer I. Unfold: the caller stops at I and must see the conv's own output, so a batch_norm
   /// folded into it is left out (the reference kernel runs on the canonical weights instead).
@@ -382,6 +447,9 @@ class model {
             else
               std::copy(canonical.begin(), canonical.end(), packed.begin());
           }
+          if constexpr (backward_floats<I>() > 0)
+            backward_kernel_of<I>::type::pack(kernel_of<I>::geometry, std::as_const(*this).layer_weights(I),
+                                              packed_.span().subspan(packed_offset[layers + I], backward_floats<I>()));
         }(),
         ...);
   }

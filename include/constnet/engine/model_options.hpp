@@ -1,5 +1,6 @@
 #pragma once
-// Options of model<Network, Options...>: batch<N>, taps<"name", ...> and a kernel policy.
+// Options of model<Network, Options...>: batch<N>, threads<N>, taps<"name", ...>, a kernel policy,
+// force_kernel<"layer", K> and input_gradients.
 
 #include <cstddef>
 #include <type_traits>
@@ -35,6 +36,11 @@ struct force_kernel {
   static constexpr fixed_string layer = Layer;
   using kernel = Kernel;
 };
+
+/// Plans the model for input gradients as well (explain/gradient_model.hpp sets it): the arena also holds
+/// the backward pass, every activation stays alive until the backward has used it, and the backward
+/// kernels' packed weights are packed with the forward's.
+struct input_gradients {};
 
 namespace detail {
 template <class T>

@@ -12,6 +12,14 @@
 // gap (TFLite's and XNNPACK's "greedy by size"), alternating the bottom and the top of an arena of
 // exactly the lower bound (optimal for chains: neighbours sit on opposite ends), and first fit in
 // execution order. Chains always meet the bound; taps and scratch can leave a plan above it.
+//
+// plan_arena_with_backward adds the input-gradient pass (explain/gradient_model.hpp) to the same
+// timeline: the backward of layer i runs at step 2N - i, after the forward's N steps. Every activation
+// lives until the backward has used it (its layer's backward reads its output, the next layer's reads
+// it as input), so nothing runs in place; the gradient w.r.t. layer i's output lives from the step that
+// writes it (the backward of layer i + 1, or the objective) to the backward of layer i, and shares its
+// buffer with layer i + 1's gradient when that layer is element-wise or an alias. Gradients of early
+// layers thus reuse the memory of activations the backward is done with.
 
 #include <algorithm>
 #include <array>
@@ -29,7 +37,8 @@ constexpr std::size_t align_up(std::size_t bytes, std::size_t alignment = arena_
 
 template <std::size_t Layers>
 struct arena_plan {
-  static constexpr std::size_t max_buffers = 2 * Layers;  // one tensor and one scratch block per layer
+  // per layer: a tensor and a scratch block, and with a backward pass its gradient and backward scratch
+  static constexpr std::size_t max_buffers = 4 * Layers;
 
   std::size_t arena_bytes = 0;
   std::size_t lower_bound = 0;    // the largest live set: no arrangement fits in less
@@ -39,6 +48,13 @@ struct arena_plan {
   std::array<std::size_t, Layers> scratch_offset{};
   std::array<std::size_t, Layers> scratch_bytes{};
   std::array<bool, Layers> in_place{};               // layer i writes over its input
+
+  // Only with a backward pass (plan_arena_with_backward):
+  bool with_backward = false;
+  std::array<std::size_t, Layers> gradient_offset{};           // d objective / d (output of layer i)
+  std::array<std::size_t, Layers> gradient_buffer{};
+  std::array<std::size_t, Layers> backward_scratch_offset{};
+  std::array<std::size_t, Layers> backward_scratch_bytes{};
 
   struct buffer {
     std::size_t bytes = 0;
@@ -110,6 +126,37 @@ constexpr std::size_t place_buffers(std::array<Buffer, Capacity>& buffers, std::
   return arena;
 }
 
+/// The lower bound over steps [0, end], the separate-buffers total, and the best of the placements.
+template <class Plan>
+constexpr void place_plan(Plan& p, std::size_t end) {
+  auto& buffers = p.buffers;
+  for (std::size_t step = 0; step <= end; ++step) {
+    std::size_t live = 0;
+    for (std::size_t b = 0; b < p.buffer_count; ++b)
+      if (buffers[b].first <= step && step <= buffers[b].last) live += buffers[b].bytes;
+    p.lower_bound = std::max(p.lower_bound, live);
+  }
+  for (std::size_t b = 0; b < p.buffer_count; ++b) p.separate_bytes += buffers[b].bytes;
+
+  // Three strategies; the smallest arena wins. Greedy by size is strong when a few large tensors
+  // dominate; alternating bottom/top within the lower bound is optimal for chains (neighbours always
+  // sit on opposite sides) and usually survives taps and scratch; first-fit in execution order is the
+  // fallback that always succeeds.
+  using strategy = detail::placement;
+  const strategy strategies[] = {strategy::largest_first_best_fit, strategy::alternate_ends_within_bound,
+                                 strategy::in_order_first_fit};
+  std::size_t best = static_cast<std::size_t>(-1);
+  for (strategy s : strategies) {
+    auto trial = buffers;
+    const std::size_t bytes = detail::place_buffers(trial, p.buffer_count, s, p.lower_bound);
+    if (bytes < best) {
+      best = bytes;
+      buffers = trial;
+    }
+  }
+  p.arena_bytes = best;
+}
+
 }  // namespace detail
 
 /// Plans the arena for `facts` at the given batch size. `tapped[i]` keeps layer i's output to the end;
@@ -146,35 +193,79 @@ constexpr arena_plan<N> plan_arena(const std::array<layer_facts, N>& facts, std:
     scratch_buffer[i] = p.buffer_count++;
   }
 
-  for (std::size_t step = 0; step <= end; ++step) {
-    std::size_t live = 0;
-    for (std::size_t b = 0; b < p.buffer_count; ++b)
-      if (buffers[b].first <= step && step <= buffers[b].last) live += buffers[b].bytes;
-    p.lower_bound = std::max(p.lower_bound, live);
-  }
-  for (std::size_t b = 0; b < p.buffer_count; ++b) p.separate_bytes += buffers[b].bytes;
-
-  // Three strategies; the smallest arena wins. Greedy by size is strong when a few large tensors
-  // dominate; alternating bottom/top within the lower bound is optimal for chains (neighbours always
-  // sit on opposite sides) and usually survives taps and scratch; first-fit in execution order is the
-  // fallback that always succeeds.
-  using strategy = detail::placement;
-  const strategy strategies[] = {strategy::largest_first_best_fit, strategy::alternate_ends_within_bound,
-                                 strategy::in_order_first_fit};
-  std::size_t best = static_cast<std::size_t>(-1);
-  for (strategy s : strategies) {
-    auto trial = buffers;
-    const std::size_t bytes = detail::place_buffers(trial, p.buffer_count, s, p.lower_bound);
-    if (bytes < best) {
-      best = bytes;
-      buffers = trial;
-    }
-  }
-  p.arena_bytes = best;
+  detail::place_plan(p, end);
 
   for (std::size_t i = 0; i < N; ++i) {
     p.tensor_offset[i] = buffers[p.tensor_buffer[i]].offset;
     if (scratch[i] != 0) p.scratch_offset[i] = buffers[scratch_buffer[i]].offset;
+  }
+  return p;
+}
+
+/// Plans one arena for a forward pass and the input-gradient pass after it (see the top of this file).
+/// `backward_scratch[i]` is the scratch space layer i's backward kernel asks for. Steps: layer i's forward
+/// at i, the caller at N (reads the output, writes the objective's gradient), layer i's backward at
+/// 2N - i, the caller again at 2N (reads the input gradient).
+template <std::size_t N>
+constexpr arena_plan<N> plan_arena_with_backward(const std::array<layer_facts, N>& facts, std::size_t batch,
+                                                 const std::array<bool, N>& tapped,
+                                                 const std::array<std::size_t, N>& scratch,
+                                                 const std::array<std::size_t, N>& backward_scratch) {
+  arena_plan<N> p{};
+  p.with_backward = true;
+  const std::size_t end = 2 * N;
+  auto backward_step = [&](std::size_t i) { return 2 * N - i; };
+  auto& buffers = p.buffers;
+
+  for (std::size_t i = 0; i < N; ++i) {
+    // Read by layer i + 1's backward (as its input) and by layer i's own (as its output).
+    // The last layer's output is read by the caller at step N, before its backward at N + 1.
+    std::size_t last_read = i == 0 ? backward_step(1) : backward_step(i);
+    if (tapped[i]) last_read = end;
+    const buffer_use use = i == 0 ? buffer_use::separate : facts[i].buffers;
+    if (use == buffer_use::alias) {
+      auto& b = buffers[p.tensor_buffer[i - 1]];
+      b.last = std::max(b.last, last_read);
+      p.tensor_buffer[i] = p.tensor_buffer[i - 1];
+    } else {
+      buffers[p.buffer_count] = {align_up(facts[i].output.bytes() * batch), i, last_read, 0, tapped[i]};
+      p.tensor_buffer[i] = p.buffer_count++;
+    }
+  }
+  for (std::size_t k = 0; k < N; ++k) {
+    const std::size_t i = N - 1 - k;  // gradients are written back to front
+    const std::size_t written = backward_step(i) - 1, last_read = i == 0 ? end : backward_step(i);
+    const bool share = i + 1 < N && facts[i + 1].buffers != buffer_use::separate;
+    if (share) {
+      auto& b = buffers[p.gradient_buffer[i + 1]];
+      b.last = std::max(b.last, last_read);
+      p.gradient_buffer[i] = p.gradient_buffer[i + 1];
+    } else {
+      buffers[p.buffer_count] = {align_up(facts[i].output.bytes() * batch), written, last_read, 0, false};
+      p.gradient_buffer[i] = p.buffer_count++;
+    }
+  }
+  std::array<std::size_t, N> scratch_buffer{}, backward_scratch_buffer{};
+  for (std::size_t i = 0; i < N; ++i) {
+    p.scratch_bytes[i] = scratch[i];
+    if (scratch[i] != 0) {
+      buffers[p.buffer_count] = {align_up(scratch[i]), i, i, 0, false};
+      scratch_buffer[i] = p.buffer_count++;
+    }
+    p.backward_scratch_bytes[i] = backward_scratch[i];
+    if (backward_scratch[i] != 0) {
+      buffers[p.buffer_count] = {align_up(backward_scratch[i]), backward_step(i), backward_step(i), 0, false};
+      backward_scratch_buffer[i] = p.buffer_count++;
+    }
+  }
+
+  detail::place_plan(p, end);
+
+  for (std::size_t i = 0; i < N; ++i) {
+    p.tensor_offset[i] = buffers[p.tensor_buffer[i]].offset;
+    p.gradient_offset[i] = buffers[p.gradient_buffer[i]].offset;
+    if (scratch[i] != 0) p.scratch_offset[i] = buffers[scratch_buffer[i]].offset;
+    if (backward_scratch[i] != 0) p.backward_scratch_offset[i] = buffers[backward_scratch_buffer[i]].offset;
   }
   return p;
 }

@@ -1,6 +1,7 @@
 #pragma once
 // Activation epilogue of the reference kernels. Softmax normalizes over the channels of one pixel
-// (the last axis), so it takes the whole group at once.
+// (the last axis), so it takes the whole group at once. Templated on the scalar so that tests can run
+// the same forward pass in double precision (e.g. against finite differences of input gradients).
 
 #include <algorithm>
 #include <cmath>
@@ -8,28 +9,30 @@
 
 #include <span>
 #include <string_view>
+#include <type_traits>
 
 #include "constnet/core/activation.hpp"
 #include "constnet/core/geometry.hpp"
 
 namespace constnet::kernels::reference {
 
-inline void apply_activation(activation act, float* values, std::size_t count) {
+template <class T>
+void apply_activation(activation act, T* values, std::size_t count) {
   switch (act) {
     case activation::linear: return;
     case activation::relu:
-      for (std::size_t i = 0; i < count; ++i) values[i] = std::max(values[i], 0.0f);
+      for (std::size_t i = 0; i < count; ++i) values[i] = std::max(values[i], T(0));
       return;
     case activation::tanh:
       for (std::size_t i = 0; i < count; ++i) values[i] = std::tanh(values[i]);
       return;
     case activation::sigmoid:
-      for (std::size_t i = 0; i < count; ++i) values[i] = 1.0f / (1.0f + std::exp(-values[i]));
+      for (std::size_t i = 0; i < count; ++i) values[i] = T(1) / (T(1) + std::exp(-values[i]));
       return;
     case activation::softmax: {
       // Subtracting the maximum keeps exp() finite; the result is mathematically unchanged.
-      const float top = *std::max_element(values, values + count);
-      float sum = 0.0f;
+      const T top = *std::max_element(values, values + count);
+      T sum = T(0);
       for (std::size_t i = 0; i < count; ++i) sum += values[i] = std::exp(values[i] - top);
       for (std::size_t i = 0; i < count; ++i) values[i] /= sum;
       return;
@@ -43,8 +46,9 @@ struct activation_layer {
   static constexpr bool supports(const activation_geometry&) { return true; }
   static constexpr std::size_t scratch_bytes(const activation_geometry&, std::size_t) { return 0; }
 
-  static void run(const activation_geometry& g, std::span<const float>, const float* in, float* out, std::byte*,
-                  std::size_t batch) {
+  template <class T>
+  static void run(const activation_geometry& g, std::span<const std::type_identity_t<T>>, const std::type_identity_t<T>* in,
+                  T* out, std::byte*, std::size_t batch) {
     const std::size_t values = batch * g.in.elements();
     if (in != out) std::copy_n(in, values, out);
     for (std::size_t i = 0; i < values; i += g.in.c) apply_activation(g.act, out + i, g.in.c);

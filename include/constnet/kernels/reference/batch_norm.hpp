@@ -1,10 +1,12 @@
 #pragma once
 // Reference inference batch normalization over the channel axis. Safe in place (in == out).
+// Templated on the scalar (float in models, double in precision tests).
 
 #include <cmath>
 #include <cstddef>
 #include <span>
 #include <string_view>
+#include <type_traits>
 
 #include "constnet/core/geometry.hpp"
 
@@ -16,17 +18,18 @@ struct batch_norm {
   static constexpr std::size_t scratch_bytes(const batch_norm_geometry&, std::size_t) { return 0; }
 
   /// weights: gamma, beta, moving_mean, moving_variance, each [in.c].
-  static void run(const batch_norm_geometry& g, std::span<const float> weights, const float* in, float* out,
-                  std::byte*, std::size_t batch) {
+  template <class T>
+  static void run(const batch_norm_geometry& g, std::span<const std::type_identity_t<T>> weights,
+                  const std::type_identity_t<T>* in, T* out, std::byte*, std::size_t batch) {
     const std::size_t c = g.in.c;
-    const float* gamma = weights.data();
-    const float* beta = gamma + c;
-    const float* mean = beta + c;
-    const float* variance = mean + c;
+    const T* gamma = weights.data();
+    const T* beta = gamma + c;
+    const T* mean = beta + c;
+    const T* variance = mean + c;
     const std::size_t values = batch * g.in.elements();
     for (std::size_t i = 0; i < values; ++i) {
       const std::size_t ch = i % c;
-      out[i] = gamma[ch] * (in[i] - mean[ch]) / std::sqrt(variance[ch] + static_cast<float>(g.epsilon)) + beta[ch];
+      out[i] = gamma[ch] * (in[i] - mean[ch]) / std::sqrt(variance[ch] + static_cast<T>(g.epsilon)) + beta[ch];
     }
   }
 };

@@ -1,12 +1,15 @@
 #pragma once
 // Reference max / average / mixed pooling, NHWC. Padded cells never win a max and count towards the
-// average only with count_padding.
+// average only with count_padding. A max takes the first of equal values in (ky, kx) order (std::max
+// keeps its first argument on ties), which is the cell the input gradient is routed to. Templated on
+// the scalar (float in models, double in precision tests).
 
 #include <algorithm>
 #include <cstddef>
 #include <limits>
 #include <span>
 #include <string_view>
+#include <type_traits>
 
 #include "constnet/core/geometry.hpp"
 
@@ -17,15 +20,16 @@ struct pool2d {
   static constexpr bool supports(const pool2d_geometry&) { return true; }
   static constexpr std::size_t scratch_bytes(const pool2d_geometry&, std::size_t) { return 0; }
 
-  static void run(const pool2d_geometry& g, std::span<const float>, const float* in, float* out, std::byte*,
-                  std::size_t batch) {
+  template <class T>
+  static void run(const pool2d_geometry& g, std::span<const std::type_identity_t<T>>, const std::type_identity_t<T>* in,
+                  T* out, std::byte*, std::size_t batch) {
     const std::size_t c = g.in.c;
     for (std::size_t n = 0; n < batch; ++n)
       for (std::size_t oy = 0; oy < g.out.h; ++oy)
         for (std::size_t ox = 0; ox < g.out.w; ++ox)
           for (std::size_t ch = 0; ch < c; ++ch) {
-            float largest = -std::numeric_limits<float>::infinity();
-            float sum = 0.0f;
+            T largest = -std::numeric_limits<T>::infinity();
+            T sum = T(0);
             std::size_t inside = 0;
             for (std::size_t ky = 0; ky < g.window.h; ++ky) {
               const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(oy * g.stride.h + ky) -
@@ -35,7 +39,7 @@ struct pool2d {
                 const std::ptrdiff_t ix = static_cast<std::ptrdiff_t>(ox * g.stride.w + kx) -
                                           static_cast<std::ptrdiff_t>(g.pad.left);
                 if (ix < 0 || ix >= static_cast<std::ptrdiff_t>(g.in.w)) continue;
-                const float v = in[n * g.in.elements() +
+                const T v = in[n * g.in.elements() +
                                    (static_cast<std::size_t>(iy) * g.in.w + static_cast<std::size_t>(ix)) * c + ch];
                 largest = std::max(largest, v);
                 sum += v;
@@ -43,11 +47,11 @@ struct pool2d {
               }
             }
             const std::size_t divisor = g.count_padding ? g.window.h * g.window.w : inside;
-            const float average = sum / static_cast<float>(divisor);
-            float result = average;
+            const T average = sum / static_cast<T>(divisor);
+            T result = average;
             if (g.kind == pool_kind::max) result = largest;
             if (g.kind == pool_kind::mixed)
-              result = static_cast<float>(g.lambda) * largest + static_cast<float>(1.0 - g.lambda) * average;
+              result = static_cast<T>(g.lambda) * largest + static_cast<T>(1.0 - g.lambda) * average;
             out[n * g.out.elements() + (oy * g.out.w + ox) * c + ch] = result;
           }
   }
@@ -58,19 +62,20 @@ struct global_pool {
   static constexpr bool supports(const global_pool_geometry&) { return true; }
   static constexpr std::size_t scratch_bytes(const global_pool_geometry&, std::size_t) { return 0; }
 
-  static void run(const global_pool_geometry& g, std::span<const float>, const float* in, float* out, std::byte*,
-                  std::size_t batch) {
+  template <class T>
+  static void run(const global_pool_geometry& g, std::span<const std::type_identity_t<T>>,
+                  const std::type_identity_t<T>* in, T* out, std::byte*, std::size_t batch) {
     const std::size_t c = g.in.c, cells = g.in.h * g.in.w;
     for (std::size_t n = 0; n < batch; ++n)
       for (std::size_t ch = 0; ch < c; ++ch) {
-        float largest = -std::numeric_limits<float>::infinity();
-        float sum = 0.0f;
+        T largest = -std::numeric_limits<T>::infinity();
+        T sum = T(0);
         for (std::size_t i = 0; i < cells; ++i) {
-          const float v = in[n * g.in.elements() + i * c + ch];
+          const T v = in[n * g.in.elements() + i * c + ch];
           largest = std::max(largest, v);
           sum += v;
         }
-        out[n * c + ch] = g.kind == pool_kind::max ? largest : sum / static_cast<float>(cells);
+        out[n * c + ch] = g.kind == pool_kind::max ? largest : sum / static_cast<T>(cells);
       }
   }
 };

@@ -1,0 +1,288 @@
+#pragma once
+// gradient_model<Network, Options...>: a model that also computes the gradient of an objective with
+// respect to its input image (no weight gradients): what activation maximization and saliency need.
+//
+//   using features = truncate_at<models::vgg16, "block3_conv3">;
+//   gradient_model<features, threads<2>> m;                  // forward + backward planned in one arena
+//   he_normal(m, 1);                                          // or load trained weights
+//   double value = m.value_and_gradient(objective::filter(m.index_of("block3_conv3"), 7), image);
+//   std::span<const float> g = m.input_gradient();           // d value / d image, NHWC like the image
+//
+// It is a model<Network, input_gradients, Options...> (same options, weights, forward and taps), whose
+// compile-time arena plan keeps every activation the backward pass needs and places the gradient
+// buffers too (plan/arena_plan.hpp: plan_arena_with_backward), so forward + backward allocate nothing.
+// The backward of any layer up to the last one can be run: layers after the objective's are skipped.
+//
+// Per layer, from the gradient dy w.r.t. its output to dx w.r.t. its input:
+//   conv2d, dense   the activation's gradient from the kept output y (kernels/backward/activation.hpp),
+//                   then the transposed convolution / W dz (the fastest backward kernel that supports the
+//                   shape: kernels/backward/registry.hpp; the reference under kernels::reference_only)
+//   pools           routed to the max's winner / spread over the window, from the kept input x
+//   batch_norm      a per-channel scale (inference mode); Activation: its gradient; flatten and dropout
+//                   (the identity at inference) share the gradient buffer and cost nothing.
+// Weights are used in their canonical form (a batch_norm is never folded into the conv before it here:
+// the backward plan runs nothing in place), plus the backward kernels' own packing made by pack_weights().
+
+#include <algorithm>
+#include <cstddef>
+#include <span>
+#include <string>
+#include <type_traits>
+
+#include "constnet/core/errors.hpp"
+#include "constnet/engine/model.hpp"
+#include "constnet/explain/objective.hpp"
+#include "constnet/kernels/backward/registry.hpp"
+
+namespace constnet {
+
+/// Where a seed gradient enters a layer: its output, or (conv2d / dense with a fused activation) the
+/// pre-activation, e.g. a class's logit before its softmax.
+enum class seed_point { output, pre_activation };
+
+template <network Network, class... Options>
+class gradient_model : public model<Network, input_gradients, Options...> {
+  using base = model<Network, input_gradients, Options...>;
+
+ public:
+  using base::batch_size;
+  using base::input_elements;
+  using base::layers;
+  using base::plan;
+
+  /// The gradient w.r.t. a layer's output (its pre-activation when seeded so): after a forward pass that
+  /// reached the layer, write the objective's gradient here, then call backward_from(layer).
+  std::span<float> output_gradient(std::size_t layer) {
+    check_layer(layer);
+    return {gradient(layer), Network::facts[layer].output.elements() * batch_size};
+  }
+
+  /// Runs the backward pass from `layer` down to the input.
+  /// requires: the last forward pass reached `layer` (forward, or forward_to a layer at or after it),
+  ///           output_gradient(layer) holds the seed gradient, and `pre_activation` is used only on a
+  ///           conv2d or dense layer.
+  /// ensures:  input_gradient() holds d objective / d input for that seed; no allocation. Activations
+  ///           and gradients of layers up to `layer` are overwritten by later calls (taps are kept).
+  std::span<const float, input_elements> backward_from(std::size_t layer, seed_point where = seed_point::output) {
+    check_layer(layer);
+    if (where == seed_point::pre_activation && !has_fused_activation[layer])
+      throw shape_error("backward_from: layer " + std::string(Network::facts[layer].name.view()) + " (" +
+                        std::string(Network::facts[layer].type) + ") has no fused activation to seed before");
+    [&]<std::size_t... K>(std::index_sequence<K...>) {
+      // Back to front: layer layers - 1 first.
+      ((layers - 1 - K >= 1 && layers - 1 - K <= layer
+            ? backward_layer<layers - 1 - K>(layers - 1 - K == layer && where == seed_point::pre_activation)
+            : void()),
+       ...);
+    }(std::make_index_sequence<layers>{});
+    return input_gradient();
+  }
+
+  /// The gradient w.r.t. the input images of the last backward pass (NHWC, batch after batch).
+  std::span<const float, input_elements> input_gradient() const {
+    return std::span<const float, input_elements>(gradient(0), input_elements);
+  }
+
+  /// One forward and one backward pass for an objective: returns its value (summed over the batch) and
+  /// leaves its gradient w.r.t. the images in input_gradient(). No allocation.
+  /// Throws shape_error, before running anything, when the objective names a layer, channel or position
+  /// the network does not have.
+  double value_and_gradient(const objective& o, std::span<const float, input_elements> images) {
+    check(o);
+    const std::size_t layer = o.layer;
+    // The softmax of an Activation layer: the logit is its input, the previous layer's output.
+    const bool before_activation_layer = o.what == objective::kind::class_logit && activation_layer_softmax[layer];
+    const bool before_fused = o.what == objective::kind::class_logit && has_fused_activation[layer] &&
+                              activation_of[layer] == activation::softmax;
+    const std::size_t seeded = before_activation_layer ? layer - 1 : layer;
+    this->run_through(layer, images);
+
+    const shape& out = Network::facts[seeded].output;
+    const std::size_t per_image = out.elements(), positions = out.h * out.w, c = o.channel;
+    std::span<float> seed = output_gradient(seeded);
+    double value = 0;
+    if (before_fused) value = logit_mean(layer, c);
+    for (std::size_t n = 0; n < batch_size; ++n) {
+      const float* a = this->tensor(seeded) + n * per_image;
+      if (o.what == objective::kind::neuron) {
+        value += a[(o.y * out.w + o.x) * out.c + c];
+      } else if (!before_fused) {
+        double sum = 0;
+        for (std::size_t p = 0; p < positions; ++p) sum += a[p * out.c + c];
+        value += sum / static_cast<double>(positions);
+      }
+    }
+    // The seed is written after the value is read: with a batch, each image's own objective.
+    std::fill(seed.begin(), seed.end(), 0.0f);
+    for (std::size_t n = 0; n < batch_size; ++n) {
+      float* s = seed.data() + n * per_image;
+      if (o.what == objective::kind::neuron) {
+        s[(o.y * out.w + o.x) * out.c + c] = 1.0f;
+      } else {
+        for (std::size_t p = 0; p < positions; ++p) s[p * out.c + c] = 1.0f / static_cast<float>(positions);
+      }
+    }
+    backward_from(seeded, before_fused ? seed_point::pre_activation : seed_point::output);
+    return value;
+  }
+
+  /// Throws shape_error when the objective does not fit the network.
+  static void check(const objective& o) {
+    check_layer(o.layer);
+    const layer_facts& f = Network::facts[o.layer];
+    // Messages are built only on failure: checking allocates nothing.
+    auto label = [&] { return std::string(f.name.view()) + " (" + std::string(f.type) + ")"; };
+    if (o.channel >= f.output.c)
+      throw shape_error("objective: " + label() + " has " + std::to_string(f.output.c) + " channels; channel " +
+                        std::to_string(o.channel) + " does not exist");
+    if (o.what == objective::kind::neuron && (o.y >= f.output.h || o.x >= f.output.w))
+      throw shape_error("objective: " + label() + " is " + std::to_string(f.output.h) + "x" +
+                        std::to_string(f.output.w) + "; there is no neuron at y=" + std::to_string(o.y) +
+                        ", x=" + std::to_string(o.x));
+  }
+
+ private:
+  template <std::size_t I>
+  static constexpr auto geometry() {
+    if constexpr (I == 0) return identity_geometry{Network::input_shape};  // the input layer: no geometry
+    else return Network::template layer_type<I>::geometry(Network::facts[I].input);
+  }
+  template <std::size_t I>
+  using geometry_of = std::remove_cvref_t<decltype(geometry<I>())>;
+  template <std::size_t I>
+  static constexpr bool weighted = std::is_same_v<geometry_of<I>, conv2d_geometry> || std::is_same_v<geometry_of<I>, dense_geometry>;
+
+  /// Per layer: the activation a conv2d, dense or Activation layer applies (linear for the others).
+  static constexpr std::array<activation, layers> activation_of = []<std::size_t... I>(std::index_sequence<I...>) {
+    return std::array<activation, layers>{[] {
+      if constexpr (I == 0) return activation::linear;
+      else if constexpr (weighted<I> || std::is_same_v<geometry_of<I>, activation_geometry>)
+        return geometry<I>().act;
+      else return activation::linear;
+    }()...};
+  }(std::make_index_sequence<layers>{});
+  static constexpr std::array<bool, layers> has_fused_activation = []<std::size_t... I>(std::index_sequence<I...>) {
+    return std::array<bool, layers>{(I > 0 && weighted<I>)...};
+  }(std::make_index_sequence<layers>{});
+  static constexpr std::array<bool, layers> activation_layer_softmax = []<std::size_t... I>(std::index_sequence<I...>) {
+    return std::array<bool, layers>{[] {
+      if constexpr (I == 0) return false;
+      else return std::is_same_v<geometry_of<I>, activation_geometry> && activation_of[I] == activation::softmax;
+    }()...};
+  }(std::make_index_sequence<layers>{});
+
+  static void check_layer(std::size_t layer) {
+    if (layer >= layers)
+      throw shape_error("gradient_model: layer index " + std::to_string(layer) + " is past the last layer (" +
+                        std::to_string(layers - 1) + ")");
+  }
+
+  float* gradient(std::size_t i) { return reinterpret_cast<float*>(this->arena_data() + plan.gradient_offset[i]); }
+  const float* gradient(std::size_t i) const {
+    return reinterpret_cast<const float*>(this->arena().data() + plan.gradient_offset[i]);
+  }
+
+  /// Sum over the batch of the mean over positions of channel c's pre-activation of a conv2d / dense layer,
+  /// recomputed from the layer's kept input in double precision.
+  double logit_mean(std::size_t layer, std::size_t c) {
+    double value = 0;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ((I == layer ? (value = logit_mean_of<I>(c), true) : false) || ...);
+    }(std::make_index_sequence<layers>{});
+    return value;
+  }
+  template <std::size_t I>
+  double logit_mean_of(std::size_t c) {
+    if constexpr (!weighted<I>) {
+      return 0;
+    } else {
+      constexpr auto g = geometry<I>();
+      const std::span<const float> w = std::as_const(*this).layer_weights(I);
+      double total = 0;
+      for (std::size_t n = 0; n < batch_size; ++n) {
+        if constexpr (std::is_same_v<geometry_of<I>, dense_geometry>) {
+          const float* x = this->tensor(I - 1) + n * g.in;
+          double z = g.bias ? w[g.in * g.units + c] : 0.0;
+          for (std::size_t i = 0; i < g.in; ++i) z += static_cast<double>(x[i]) * w[i * g.units + c];
+          total += z;
+        } else {
+          const float* image = this->tensor(I - 1) + n * g.in.elements();
+          const std::size_t cin = g.in.c, cout = g.out.c, taps = g.kernel.h * g.kernel.w * cin * cout;
+          double sum = 0;
+          for (std::size_t oy = 0; oy < g.out.h; ++oy)
+            for (std::size_t ox = 0; ox < g.out.w; ++ox) {
+              double z = g.bias ? w[taps + c] : 0.0;
+              for (std::size_t ky = 0; ky < g.kernel.h; ++ky) {
+                const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(oy * g.stride.h + ky * g.dilation.h) -
+                                          static_cast<std::ptrdiff_t>(g.pad.top);
+                if (iy < 0 || iy >= static_cast<std::ptrdiff_t>(g.in.h)) continue;
+                for (std::size_t kx = 0; kx < g.kernel.w; ++kx) {
+                  const std::ptrdiff_t ix = static_cast<std::ptrdiff_t>(ox * g.stride.w + kx * g.dilation.w) -
+                                            static_cast<std::ptrdiff_t>(g.pad.left);
+                  if (ix < 0 || ix >= static_cast<std::ptrdiff_t>(g.in.w)) continue;
+                  const float* x = image + (static_cast<std::size_t>(iy) * g.in.w + static_cast<std::size_t>(ix)) * cin;
+                  for (std::size_t ic = 0; ic < cin; ++ic)
+                    z += static_cast<double>(x[ic]) * w[((ky * g.kernel.w + kx) * cin + ic) * cout + c];
+                }
+              }
+              sum += z;
+            }
+          total += sum / static_cast<double>(g.out.h * g.out.w);
+        }
+      }
+      return total;
+    }
+  }
+
+  /// Layer I's backward: from gradient(I) (overwritten) to gradient(I - 1).
+  template <std::size_t I>
+  void backward_layer(bool skip_activation) {
+    using layer = typename Network::template layer_type<I>;
+    using G = geometry_of<I>;
+    if constexpr (I == 0) {
+      return;  // the input: nothing before it
+    } else if constexpr (layer::buffers == buffer_use::alias) {
+      static_assert(plan.gradient_buffer[I] == plan.gradient_buffer[I - 1], "an alias layer shares its gradient");
+    } else {
+      static constexpr G g = geometry<I>();
+      float* dy = gradient(I);
+      float* dx = gradient(I - 1);
+      const float* y = this->tensor(I);
+      const float* x = this->tensor(I - 1);
+      const std::size_t out_values = batch_size * Network::facts[I].output.elements();
+      if constexpr (weighted<I>) {
+        const std::size_t channels = Network::facts[I].output.c;
+        if (!skip_activation) kernels::backward::activation_gradient(g.act, y, dy, out_values, channels);
+        using kernel = typename base::template backward_kernel_of<I>::type;
+        const std::span<const float> weights = this->template backward_kernel_weights<I>();
+        std::byte* scratch = this->arena_data() + plan.backward_scratch_offset[I];
+        if constexpr (base::template backward_threaded<I>) {
+          auto body = [&](std::size_t thread, std::size_t begin, std::size_t end) {
+            if constexpr (requires { kernel::run_tasks(g, weights, dy, dx, scratch, batch_size, begin, end); })
+              kernel::run_tasks(g, weights, dy, dx, scratch + thread * base::template backward_scratch_per_thread<I>,
+                                batch_size, begin, end);
+            else
+              kernel::run_tasks(g, weights, dy, dx, batch_size, begin, end);
+          };
+          this->pool().parallel_for(kernel::tasks(g, batch_size), body);
+        } else {
+          kernel::run(g, weights, dy, dx, scratch, batch_size);
+        }
+      } else if constexpr (std::is_same_v<G, pool2d_geometry>) {
+        kernels::backward::pool2d::run(g, x, dy, dx, batch_size);
+      } else if constexpr (std::is_same_v<G, global_pool_geometry>) {
+        kernels::backward::global_pool::run(g, x, dy, dx, batch_size);
+      } else if constexpr (std::is_same_v<G, batch_norm_geometry>) {
+        static_assert(plan.gradient_buffer[I] == plan.gradient_buffer[I - 1], "batch_norm's backward runs in place");
+        kernels::backward::batch_norm::run(g, std::as_const(*this).layer_weights(I), dy, dx, batch_size);
+      } else if constexpr (std::is_same_v<G, activation_geometry>) {
+        static_assert(plan.gradient_buffer[I] == plan.gradient_buffer[I - 1], "an activation's backward runs in place");
+        kernels::backward::activation_gradient(g.act, y, dy, out_values, g.in.c);
+      } else {
+        static_assert(sizeof(G) == 0, "gradient_model: no backward for this kind of layer");
+      }
+    }
+  }
+};
+
+}  // namespace constnet

@@ -1,0 +1,52 @@
+#pragma once
+// Kernels of the input-gradient (backward) pass, chosen per layer at compile time like the forward's
+// (kernels/registry.hpp). Convolutions and dense layers have candidates, fastest first, the scalar
+// reference last (it supports every shape); pooling, batch_norm and activations are memory-bound
+// element-wise passes with one (reference) kernel each, called directly.
+// A backward kernel has the forward's interface (name, supports, scratch_bytes, optional packed_floats /
+// pack, run or tasks / run_tasks) with dz (the gradient w.r.t. the layer's pre-activation) as its input
+// and dx as its output; its weights are the layer's canonical ones, or its own packing of them.
+
+#include <type_traits>
+
+#include "constnet/core/geometry.hpp"
+#include "constnet/kernels/backward/activation.hpp"
+#include "constnet/kernels/backward/batch_norm.hpp"
+#include "constnet/kernels/backward/conv2d.hpp"
+#include "constnet/kernels/backward/conv2d_transposed_direct.hpp"
+#include "constnet/kernels/backward/dense.hpp"
+#include "constnet/kernels/backward/pool2d.hpp"
+#include "constnet/kernels/registry.hpp"
+
+namespace constnet::kernels::backward {
+
+template <class Geometry>
+struct candidates;
+template <>
+struct candidates<conv2d_geometry> {
+  using type = kernel_list<conv2d_transposed_direct<simd::xsimd_backend, 2, 6>, conv2d>;
+};
+template <>
+struct candidates<dense_geometry> {
+  using type = kernel_list<dense_rows<simd::xsimd_backend>, dense>;
+};
+
+template <class Geometry>
+struct reference_for;
+template <>
+struct reference_for<conv2d_geometry> {
+  using type = conv2d;
+};
+template <>
+struct reference_for<dense_geometry> {
+  using type = dense;
+};
+
+/// The input-gradient kernel for a layer: the first candidate that supports it, or, under the
+/// reference_only policy, the reference (so the oracle model is scalar in both directions).
+template <class Policy, auto Geometry>
+using kernel_for = typename std::conditional_t<
+    std::is_same_v<Policy, reference_only>, reference_for<std::remove_cvref_t<decltype(Geometry)>>,
+    kernels::detail::first_supporting<Geometry, typename candidates<std::remove_cvref_t<decltype(Geometry)>>::type>>::type;
+
+}  // namespace constnet::kernels::backward

@@ -1,0 +1,296 @@
+// Input gradients (explain/gradient_model.hpp) against central finite differences.
+//
+// Three small random networks cover every layer kind: conv2d (strides 1 and 2, same / explicit / valid
+// padding, dilation, every activation), max pooling with overlapping and padded windows, average pooling
+// with and without count_padding, mixed pooling, both global pools, dense, flatten, dropout, batch_norm
+// and Activation layers (relu, softmax). For each objective (a filter of every layer, a neuron, a class
+// logit):
+//   1. the backward kernels in double (tests/support/double_network.hpp) against central differences of
+//      the double forward (the reference kernels for double), h = 1e-5: truncation error ~h^2 * f''' and
+//      rounding ~1e-16 / h are both below 1e-9 for values of order 1, so |analytic - numeric| <=
+//      1e-6 * max(1, max |numeric|) leaves a wide margin yet fails on any wrong term (errors of order 1);
+//   2. the float gradient_model (reference-only and fast kernels, 1 and 2 threads, batch 2) against the
+//      double gradient: float rounding through a few layers of sums of tens to hundreds of products
+//      stays near 1e-6 relative, so the bound is 1e-4 * max(1, max |gradient|).
+// The networks' activations are checked to be away from the kinks finite differences cannot cross: no
+// two values of a max-pool window within 1e-4 of each other (near-ties; a window of ReLU zeros is
+// harmless), no ReLU input within 1e-4 of 0 (a step of h = 1e-5 moves them by about 1e-5).
+
+#include <boost/test/unit_test.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <vector>
+
+#include "constnet/constnet.hpp"
+#include "constnet/core/random.hpp"
+#include "constnet/explain/gradient_model.hpp"
+#include "constnet/models/seed_cnns.hpp"
+#include "support/double_network.hpp"
+#include "support/random_data.hpp"
+
+using namespace constnet;
+
+namespace {
+
+using net_a = sequential<
+    input<11, 10, 3>,
+    conv2d<4, kernel<3>, same, act::relu>,
+    conv2d<5, kernel<3>, strides<2>, pad<1, 0, 2, 1>, act::tanh>,
+    max_pool<pool_size<2>, strides<1>>,
+    conv2d<4, kernel<2>, dilation<2>, same, act::sigmoid>,
+    avg_pool<pool_size<3>, strides<2>, same>,
+    flatten<>,
+    dense<6, act::tanh>,
+    dropout<rate<1, 2>>,
+    dense<4, act::softmax>>;
+
+using net_b = sequential<
+    input<10, 10, 2>,
+    batch_norm<>,
+    conv2d<6, kernel<3>, no_bias>,
+    batch_norm<epsilon<1, 100>>,
+    activation_layer<act::relu>,
+    mixed_pool<mix<1, 3>, pool_size<3>, strides<2>, same, count_padding>,
+    conv2d<5, kernel<1>, act::softmax>,
+    global_avg_pool<>,
+    dense<3, act::sigmoid>>;
+
+using net_c = sequential<
+    input<9, 9, 3>,
+    conv2d<4, kernel<3>, dilation<2>, pad<2>, act::relu>,
+    max_pool<pool_size<3>, strides<2>, same>,
+    avg_pool<pool_size<2>, strides<1>, pad<1>, count_padding>,
+    conv2d<6, kernel<3>, same>,
+    global_max_pool<>,
+    dense<5>,
+    activation_layer<act::softmax>>;
+
+/// He-normal kernels, then biases and batch_norm statistics away from their trivial values, so that every
+/// term of every layer's gradient matters.
+template <class Model>
+void random_weights(Model& m, std::uint64_t seed) {
+  he_normal(m, seed);
+  random_source random(seed + 1);
+  for (const layer_facts& f : Model::network_type::facts) {
+    auto w = m.layer_weights(f.index);
+    for (std::size_t t = 0; t < f.weight_tensor_count; ++t) {
+      const std::string_view name = f.weights[t].name.view();
+      auto values = w.subspan(f.weights[t].offset, f.weights[t].elements());
+      for (float& v : values) {
+        if (name == "bias" || name == "beta" || name == "moving_mean") v = static_cast<float>(random.uniform(-0.3, 0.3));
+        if (name == "gamma" || name == "moving_variance") v = static_cast<float>(random.uniform(0.5, 1.5));
+      }
+    }
+  }
+  m.pack_weights();
+}
+
+/// The objectives checked: a filter of every layer, a neuron of every map (the most active channel at
+/// its position, so that no ReLU has it switched off), class 1 of every layer with an activation.
+/// t: the first image's activations.
+template <class Network>
+std::vector<objective> objectives_of(const std::vector<std::vector<double>>& t) {
+  std::vector<objective> all;
+  for (std::size_t i = 1; i < Network::size; ++i) {
+    const shape& s = Network::facts[i].output;
+    all.push_back(objective::filter(i, s.c > 1 ? 1 : 0));
+    if (s.rank == 3) {
+      const std::size_t y = s.h / 2, x = (s.w - 1) / 2;
+      const double* pixel = t[i].data() + (y * s.w + x) * s.c;
+      const auto top = static_cast<std::size_t>(std::max_element(pixel, pixel + s.c) - pixel);
+      all.push_back(objective::neuron(i, top, y, x));
+    }
+    // Before a softmax (fused or an Activation layer) this is the logit; elsewhere the filter.
+    const std::string_view type = Network::facts[i].type;
+    if (type == "Conv2D" || type == "Dense" || type == "Activation") all.push_back(objective::class_logit(i, 1));
+  }
+  return all;
+}
+
+std::vector<double> to_double(const std::vector<float>& v) { return {v.begin(), v.end()}; }
+
+double max_abs(const std::vector<double>& v) {
+  double m = 0;
+  for (double x : v) m = std::max(m, std::abs(x));
+  return m;
+}
+
+/// Kinks: every max-pool window's top two values and every ReLU input must be 1e-4 apart / away from 0.
+template <class Network>
+void require_away_from_kinks(const testing::double_network<Network>& d, const std::vector<double>& input,
+                             std::size_t batch) {
+  const auto t = d.forward(input, batch);
+  visit_layers<Network>([&](std::size_t i, const layer_facts& f) {
+    if (i == 0) return;
+    if (d.fused_activation(i) == activation::relu) {
+      const auto z = d.pre_activation(i, t, batch);
+      for (double v : z) BOOST_REQUIRE_MESSAGE(std::abs(v) > 1e-4, f.name.view() << ": a ReLU input at " << v);
+    }
+    if (d.activation_layer(i) == activation::relu)
+      for (double v : t[i - 1]) BOOST_REQUIRE_MESSAGE(std::abs(v) > 1e-4, f.name.view() << ": a ReLU input at " << v);
+  });
+  // Max windows: checked on every pooling layer whose kind takes a max (max, mixed, global max).
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    (
+        [&] {
+          if constexpr (I > 0) {
+            constexpr auto g = Network::template layer_type<I>::geometry(Network::facts[I].input);
+            using G = std::remove_cvref_t<decltype(g)>;
+            const std::vector<double>& x = t[I - 1];
+            if constexpr (std::is_same_v<G, pool2d_geometry>) {
+              if (g.kind == pool_kind::average) return;
+              for (std::size_t n = 0; n < batch; ++n)
+                for (std::size_t oy = 0; oy < g.out.h; ++oy)
+                  for (std::size_t ox = 0; ox < g.out.w; ++ox)
+                    for (std::size_t c = 0; c < g.in.c; ++c) {
+                      std::vector<double> window;
+                      for (std::size_t ky = 0; ky < g.window.h; ++ky)
+                        for (std::size_t kx = 0; kx < g.window.w; ++kx) {
+                          const long iy = static_cast<long>(oy * g.stride.h + ky) - static_cast<long>(g.pad.top);
+                          const long ix = static_cast<long>(ox * g.stride.w + kx) - static_cast<long>(g.pad.left);
+                          if (iy < 0 || ix < 0 || iy >= static_cast<long>(g.in.h) || ix >= static_cast<long>(g.in.w)) continue;
+                          window.push_back(x[n * g.in.elements() + (static_cast<std::size_t>(iy) * g.in.w + static_cast<std::size_t>(ix)) * g.in.c + c]);
+                        }
+                      std::sort(window.rbegin(), window.rend());
+                      if (window.size() > 1 && window[0] != 0.0)  // tied ReLU zeros pass no gradient either way
+                        BOOST_REQUIRE_MESSAGE(window[0] - window[1] > 1e-4, Network::facts[I].name.view() << ": a near-tie in a max window");
+                    }
+            } else if constexpr (std::is_same_v<G, global_pool_geometry>) {
+              if (g.kind != pool_kind::max) return;
+              for (std::size_t n = 0; n < batch; ++n)
+                for (std::size_t c = 0; c < g.in.c; ++c) {
+                  std::vector<double> all;
+                  for (std::size_t p = 0; p < g.in.h * g.in.w; ++p) all.push_back(x[n * g.in.elements() + p * g.in.c + c]);
+                  std::sort(all.rbegin(), all.rend());
+                  BOOST_REQUIRE_MESSAGE(all[0] - all[1] > 1e-4, Network::facts[I].name.view() << ": a near-tie in a global max");
+                }
+            }
+          }
+        }(),
+        ...);
+  }(std::make_index_sequence<Network::size>{});
+}
+
+template <class Network>
+void check_double_against_finite_differences(std::uint64_t seed) {
+  auto m = std::make_unique<model<Network, kernels::reference_only>>();
+  random_weights(*m, seed);
+  const testing::double_network<Network> d(m->weights());
+  const std::vector<double> input = to_double(constnet::testing::random_images(Network::input_shape.elements(), seed + 7));
+  require_away_from_kinks(d, input, 1);
+  const double h = 1e-5;
+  for (const objective& o : objectives_of<Network>(d.forward(input, 1))) {
+    const std::vector<double> analytic = d.gradient(o, input, 1);
+    std::vector<double> numeric(input.size());
+    std::vector<double> x = input;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      x[i] = input[i] + h;
+      const double up = d.value(o, x, 1);
+      x[i] = input[i] - h;
+      const double down = d.value(o, x, 1);
+      x[i] = input[i];
+      numeric[i] = (up - down) / (2 * h);
+    }
+    const double scale = std::max(1.0, max_abs(numeric));
+    double worst = 0;
+    for (std::size_t i = 0; i < x.size(); ++i) worst = std::max(worst, std::abs(analytic[i] - numeric[i]));
+    BOOST_TEST_CONTEXT("layer " << Network::facts[o.layer].name.view() << ", objective kind "
+                                << static_cast<int>(o.what) << ", channel " << o.channel) {
+      BOOST_TEST(worst <= 1e-6 * scale);
+      BOOST_TEST(max_abs(numeric) > 1e-6, "the objective depends on the input");  // a test that can fail
+    }
+  }
+}
+
+template <class Network, class... Options>
+void check_model_against_double(std::uint64_t seed) {
+  using M = gradient_model<Network, Options...>;
+  auto m = std::make_unique<M>();
+  random_weights(*m, seed);
+  const testing::double_network<Network> d(m->weights());
+  const std::vector<float> images = constnet::testing::random_images(M::input_elements, seed + 7);
+  const std::span<const float, M::input_elements> input(images.data(), M::input_elements);
+  for (const objective& o : objectives_of<Network>(d.forward(to_double(images), M::batch_size))) {
+    const double value = m->value_and_gradient(o, input);
+    const std::vector<float> got(m->input_gradient().begin(), m->input_gradient().end());
+    const std::vector<double> want = d.gradient(o, to_double(images), M::batch_size);
+    const double want_value = d.value(o, to_double(images), M::batch_size);
+    const double scale = std::max(1.0, max_abs(want));
+    double worst = 0;
+    for (std::size_t i = 0; i < want.size(); ++i) worst = std::max(worst, std::abs(got[i] - want[i]));
+    BOOST_TEST_CONTEXT("layer " << Network::facts[o.layer].name.view() << ", objective kind "
+                                << static_cast<int>(o.what) << ", channel " << o.channel) {
+      BOOST_TEST(worst <= 1e-4 * scale);
+      BOOST_TEST(std::abs(value - want_value) <= 1e-4 * std::max(1.0, std::abs(want_value)));
+    }
+  }
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(input_gradients)
+
+BOOST_AUTO_TEST_CASE(double_backward_matches_finite_differences) {
+  check_double_against_finite_differences<net_a>(11);
+  check_double_against_finite_differences<net_b>(12);
+  check_double_against_finite_differences<net_c>(13);
+}
+
+BOOST_AUTO_TEST_CASE(reference_gradient_model_matches_double) {
+  check_model_against_double<net_a, kernels::reference_only>(11);
+  check_model_against_double<net_b, kernels::reference_only>(12);
+  check_model_against_double<net_c, kernels::reference_only>(13);
+}
+
+BOOST_AUTO_TEST_CASE(fast_gradient_model_matches_double) {
+  check_model_against_double<net_a>(11);
+  check_model_against_double<net_b, threads<2>>(12);
+  check_model_against_double<net_c, batch<2>, threads<2>>(13);
+}
+
+BOOST_AUTO_TEST_CASE(the_fast_models_use_the_simd_backward_kernels) {
+  // Otherwise the comparison above would only test the reference twice.
+  using M = gradient_model<net_a>;
+  using first_conv = M::backward_kernel_of<1>::type;
+  BOOST_TEST(first_conv::name.starts_with("f32_conv2d_input_gradient_transposed_direct"));
+  using strided_conv = M::backward_kernel_of<2>::type;  // stride 2: the reference
+  BOOST_TEST(strided_conv::name == kernels::backward::conv2d::name);
+  using last_dense = M::backward_kernel_of<9>::type;
+  BOOST_TEST(last_dense::name.starts_with("f32_dense_input_gradient_rows"));
+}
+
+BOOST_AUTO_TEST_CASE(objectives_outside_the_network_throw_before_running) {
+  gradient_model<net_a> m;
+  std::vector<float> image(decltype(m)::input_elements, 0.5f);
+  const std::span<const float, decltype(m)::input_elements> input(image.data(), image.size());
+  BOOST_CHECK_THROW(m.value_and_gradient(objective::filter(10, 0), input), shape_error);
+  BOOST_CHECK_THROW(m.value_and_gradient(objective::filter(1, 4), input), shape_error);
+  BOOST_CHECK_THROW(m.value_and_gradient(objective::neuron(1, 0, 11, 0), input), shape_error);
+  BOOST_CHECK_THROW(m.backward_from(3, seed_point::pre_activation), shape_error);  // a max pool
+  BOOST_CHECK_NO_THROW(m.value_and_gradient(objective::neuron(1, 3, 10, 9), input));
+}
+
+BOOST_AUTO_TEST_CASE(the_plan_holds_forward_and_backward) {
+  using M = gradient_model<models::cifar10_cnn>;
+  // Every activation is kept until the backward pass: nothing runs in place.
+  for (std::size_t i = 0; i < M::layers; ++i) BOOST_TEST(!M::plan.in_place[i]);
+  // No two buffers alive at the same step overlap.
+  const auto& p = M::plan;
+  for (std::size_t a = 0; a < p.buffer_count; ++a)
+    for (std::size_t b = a + 1; b < p.buffer_count; ++b) {
+      const auto &x = p.buffers[a], &y = p.buffers[b];
+      const bool same_time = x.first <= y.last && y.first <= x.last;
+      const bool same_place = x.offset < y.offset + y.bytes && y.offset < x.offset + x.bytes;
+      BOOST_TEST(!(same_time && same_place), "buffers " << a << " and " << b << " overlap");
+    }
+  BOOST_TEST(p.arena_bytes >= p.lower_bound);
+  BOOST_TEST(p.arena_bytes < p.separate_bytes);
+  // flatten shares both its activation and its gradient with its input.
+  constexpr std::size_t flat = models::cifar10_cnn::index_of<"flatten">;
+  BOOST_TEST(p.gradient_offset[flat] == p.gradient_offset[flat - 1]);
+  BOOST_TEST(p.tensor_offset[flat] == p.tensor_offset[flat - 1]);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
