@@ -24,7 +24,7 @@ class usage_error : public std::runtime_error {
 };
 
 struct option_spec {
-  std::string_view name;        // "--weights"
+  std::string_view name;        // "--weights" or "-o"
   std::string_view value_name;  // "FILE"; empty for a flag that takes no value
   std::string_view help;
   bool required = false;
@@ -132,13 +132,15 @@ inline arguments parse(const command_spec& spec, std::span<const std::string_vie
   arguments parsed;
   for (std::size_t i = 0; i < words.size(); ++i) {
     const std::string_view word = words[i];
-    if (!word.starts_with("--")) {
+    // Options start with '-' ("--weights", "-o"); a lone "-" or a negative number is a positional.
+    const bool looks_like_option = word.size() > 1 && word[0] == '-' && !(word[1] >= '0' && word[1] <= '9');
+    if (!looks_like_option) {
       parsed.positionals_.emplace_back(word);
       continue;
     }
     std::string_view name = word;
     std::optional<std::string_view> inline_value;
-    if (const std::size_t eq = word.find('='); eq != std::string_view::npos) {
+    if (const std::size_t eq = word.find('='); word.starts_with("--") && eq != std::string_view::npos) {
       name = word.substr(0, eq);
       inline_value = word.substr(eq + 1);
     }

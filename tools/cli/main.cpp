@@ -13,12 +13,13 @@
 #include "command.hpp"
 #include "constnet/core/errors.hpp"
 #include "inspect_commands.hpp"
+#include "run_commands.hpp"
 
 namespace {
 
 std::vector<constnet::cli::command> all_commands() {
   using namespace constnet::cli;
-  return {models_command(), summary_command()};
+  return {models_command(), summary_command(), predict_command(), features_command(), filters_command()};
 }
 
 void print_overview(const std::vector<constnet::cli::command>& commands) {

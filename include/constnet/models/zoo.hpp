@@ -15,6 +15,7 @@
 
 #include "constnet/core/errors.hpp"
 #include "constnet/core/fixed_string.hpp"
+#include "constnet/models/fashion_mnist.hpp"
 #include "constnet/models/seed_cnns.hpp"
 #include "constnet/models/vgg.hpp"
 #include "constnet/network/analysis.hpp"
@@ -29,6 +30,7 @@ struct zoo_entry {
 };
 
 using zoo = std::tuple<
+    zoo_entry<"fashion_mnist_cnn", fashion_mnist_cnn, "the seeds' CIFAR-10 CNN on Fashion-MNIST 28x28x1 (data/fashion_mnist/ has trained weights)">,
     zoo_entry<"vgg16", vgg16, "VGG16 (Simonyan & Zisserman), 224x224x3, 1000 classes, as keras.applications">,
     zoo_entry<"vgg19", vgg19, "VGG19, 224x224x3, 1000 classes, as keras.applications">,
     zoo_entry<"cifar10_cnn", cifar10_cnn, "the seeds' CIFAR-10 classifier, 32x32x3, conv 32/64/128, dense 256/128/10">,
