@@ -431,7 +431,7 @@ class model {
   template <std::size_t... I>
   void pack_layers(std::index_sequence<I...>) {
     (
-        [this] {
+        [&] {  // [&], not [this]: for layers without packed weights clang would call the capture unused
           if constexpr (extra_floats<I>() > 0) {
             using kernel = typename kernel_of<I>::type;
             const auto packed = packed_.span().subspan(packed_offset[I], extra_floats<I>());
