@@ -40,6 +40,7 @@
 
 #include "constnet/core/errors.hpp"
 #include "constnet/core/random.hpp"
+#include "constnet/core/shape.hpp"
 #include "constnet/explain/image_ops.hpp"
 #include "constnet/explain/objective.hpp"
 
