@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -57,10 +58,13 @@ void check_format_error(Parse parse, const std::vector<std::byte>& file, const s
 const auto images = [](const std::vector<std::byte>& f) { return io::parse_idx_images(f); };
 const auto labels = [](const std::vector<std::byte>& f) { return io::parse_idx_labels(f); };
 
+// Random, so that test runs sharing /tmp (two build presets, two checkouts) do not collide.
+std::string unique_part() { return std::to_string(std::random_device{}()); }
+
 struct temporary_file {
   std::filesystem::path path;
   temporary_file(const std::string& name, const std::vector<std::byte>& contents)
-      : path(std::filesystem::temp_directory_path() / ("constnet_idx_test_" + name)) {
+      : path(std::filesystem::temp_directory_path() / ("constnet_idx_test_" + unique_part() + "_" + name)) {
     std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(contents.data()),
                                                 static_cast<std::streamsize>(contents.size()));
   }

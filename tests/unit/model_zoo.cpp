@@ -70,30 +70,32 @@ static_assert(seed_39x39_example::facts[2].output == feature_maps(17, 17, 20));
 static_assert(seed_39x39_example::facts[3].output == feature_maps(7, 7, 40));
 static_assert(seed_39x39_example::output_shape == features(1960));
 
-// The shipped Fashion-MNIST network: the seed's CNN with 'valid' padding on 28x28x1, so three pools
-// leave 1x1x128 and flatten's H, W, C and PyTorch's C, H, W orders coincide. Parameters:
-// (9*1*32 + 32) + (9*32*64 + 64) + (9*64*128 + 128) + (128*256 + 256) + (256*128 + 128) + (128*10 + 10).
+// The shipped Fashion-MNIST network: the seed's CNN with 'same' convolutions on 28x28x1; the floored last
+// pool leaves 3x3x128, so PyTorch's C, H, W flatten order differs from constnet's H, W, C. Parameters:
+// (9*1*32 + 32) + (9*32*64 + 64) + (9*64*128 + 128) + (1152*256 + 256) + (256*128 + 128) + (128*10 + 10).
 using models::fashion_mnist_cnn;
-static_assert(fashion_mnist_cnn::total_params == 320 + 18'496 + 73'856 + 33'024 + 32'896 + 1'290);
-static_assert(fashion_mnist_cnn::total_params == 159'882);
+static_assert(fashion_mnist_cnn::total_params == 320 + 18'496 + 73'856 + 295'168 + 32'896 + 1'290);
+static_assert(fashion_mnist_cnn::total_params == 422'026);
 static_assert(fashion_mnist_cnn::size == 12);
 static_assert(fashion_mnist_cnn::input_shape == feature_maps(28, 28, 1));
-static_assert(fashion_mnist_cnn::layer_named<"conv2d">.output == feature_maps(26, 26, 32));
-static_assert(fashion_mnist_cnn::layer_named<"max_pooling2d">.output == feature_maps(13, 13, 32));
-static_assert(fashion_mnist_cnn::layer_named<"conv2d_1">.output == feature_maps(11, 11, 64));
-static_assert(fashion_mnist_cnn::layer_named<"max_pooling2d_1">.output == feature_maps(5, 5, 64));
-static_assert(fashion_mnist_cnn::layer_named<"conv2d_2">.output == feature_maps(3, 3, 128));
-static_assert(fashion_mnist_cnn::layer_named<"max_pooling2d_2">.output == feature_maps(1, 1, 128));
-static_assert(fashion_mnist_cnn::layer_named<"flatten">.output == features(128));
-static_assert(fashion_mnist_cnn::layer_named<"dense">.params == 33'024);
+static_assert(fashion_mnist_cnn::layer_named<"conv2d">.output == feature_maps(28, 28, 32));
+static_assert(fashion_mnist_cnn::layer_named<"max_pooling2d">.output == feature_maps(14, 14, 32));
+static_assert(fashion_mnist_cnn::layer_named<"conv2d_1">.output == feature_maps(14, 14, 64));
+static_assert(fashion_mnist_cnn::layer_named<"max_pooling2d_1">.output == feature_maps(7, 7, 64));
+static_assert(fashion_mnist_cnn::layer_named<"conv2d_2">.output == feature_maps(7, 7, 128));
+static_assert(fashion_mnist_cnn::layer_named<"max_pooling2d_2">.output == feature_maps(3, 3, 128));
+static_assert(fashion_mnist_cnn::layer_named<"flatten">.output == features(1152));
+static_assert(fashion_mnist_cnn::layer_named<"dense">.params == 295'168);
 static_assert(fashion_mnist_cnn::layer_named<"dense_2">.output == features(10));
 static_assert(fashion_mnist_cnn::layer_named<"activation">.output == features(10));
 static_assert(fashion_mnist_cnn::output_shape == features(10));
-// Receptive fields 3, 4, 8, 10, 18, 22 (r_out = r_in + (f - 1) j_in): the one feature vector sees rows and
-// columns 0..21 of the 28x28 image; the floored pools drop the last 6 rows and columns.
+// Receptive fields 3, 4, 8, 10, 18, 22 with jumps 1, 2, 2, 4, 4, 8; each 'same' conv starts its field
+// (f - 1) / 2 jumps earlier: -1, -1, -3, -3, -7, -7. A last-pool neuron sees 22x22 pixels, 8 apart.
 static_assert(fashion_mnist_cnn::layer_named<"conv2d_2">.rf.y.size == 18);
 static_assert(fashion_mnist_cnn::layer_named<"max_pooling2d_2">.rf.y.size == 22);
-static_assert(fashion_mnist_cnn::layer_named<"max_pooling2d_2">.rf.y.start == 0);
+static_assert(fashion_mnist_cnn::layer_named<"max_pooling2d_2">.rf.y.jump == 8);
+static_assert(fashion_mnist_cnn::layer_named<"max_pooling2d_2">.rf.y.start == -7);
+static_assert(model<fashion_mnist_cnn>::arena_bytes == model<fashion_mnist_cnn>::plan.lower_bound);
 
 // Truncation keeps names and shapes: the seeds' viz_model up to block1_conv1.
 using block1 = truncate_at<vgg16, "block1_conv1">;
