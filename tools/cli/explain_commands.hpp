@@ -52,8 +52,9 @@ inline std::string box_text(const pixel_box& b) {
 inline command maximize_command() {
   return {{"maximize", "MODEL", "Synthesize the images that maximally activate filters, a neuron or a class (PNG).",
            "Gradient ascent on the input from a gray image with a little noise (--seed), in the network's\n"
-           "input range [0, 1] (the unit preprocessing), with 1 px jitter per 16 px of input, a 0.5 px\n"
-           "Gaussian blur every 4 steps and a normalized gradient. What is maximized:\n"
+           "input range [0, 1] (the unit preprocessing), with a normalized gradient, 1 px jitter per 16 px\n"
+           "of input and a 0.5 px Gaussian blur every 4 steps (neither for --neuron: then only the\n"
+           "neuron's receptive field changes, the rest stays the start image). What is maximized:\n"
            "  --filter K / --filters K1,K2,..  the mean activation of each filter of --layer (a grid, one cell each)\n"
            "  --neuron Y,X (with --filter K, default 0)  filter K at one position of --layer: the picture\n"
            "      shows the image with the neuron's receptive field outlined, and the field zoomed\n"
@@ -113,8 +114,11 @@ inline command maximize_command() {
               ascent_options options;
               options.steps = args.size_or("--steps", 100);
               options.seed = args.size_or("--seed", 0);
-              options.jitter = std::max<std::size_t>(1, input.h / 16);
-              options.blur_every = 4;
+              // Neither jitter nor blur for a neuron: rolling would move its receptive field and blurring
+              // would smooth pixels it never sees; without them the picture changes only inside the field.
+              const bool regularize = !args.has("--neuron");
+              options.jitter = regularize ? std::max<std::size_t>(1, input.h / 16) : 0;
+              options.blur_every = regularize ? 4 : 0;
               options.low = 0.0f;
               options.high = 1.0f;
 
