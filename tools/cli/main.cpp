@@ -12,6 +12,7 @@
 
 #include "command.hpp"
 #include "constnet/core/errors.hpp"
+#include "explain_commands.hpp"
 #include "inspect_commands.hpp"
 #include "run_commands.hpp"
 
@@ -19,7 +20,8 @@ namespace {
 
 std::vector<constnet::cli::command> all_commands() {
   using namespace constnet::cli;
-  return {models_command(), summary_command(), predict_command(), features_command(), filters_command()};
+  return {models_command(), summary_command(), predict_command(), features_command(), filters_command(),
+          maximize_command(), receptive_field_command()};
 }
 
 void print_overview(const std::vector<constnet::cli::command>& commands) {
