@@ -223,6 +223,17 @@ BOOST_AUTO_TEST_CASE(corrupted_bytes_inside_a_valid_png_never_crash) {
   BOOST_TEST(rejected > 0u);
 }
 
+BOOST_AUTO_TEST_CASE(jpeg_with_an_oversized_huffman_table_is_refused) {
+  // stb_image 2.27 would write past its table for this (io/image.hpp): every code count set to 255.
+  std::vector<std::byte> jpeg = encode_jpeg(known_image(8, 8, 3), 90);
+  std::size_t dht = 2;
+  while (dht + 1 < jpeg.size() && !(jpeg[dht] == std::byte{0xFF} && jpeg[dht + 1] == std::byte{0xC4})) ++dht;
+  BOOST_REQUIRE(dht + 21 < jpeg.size());
+  BOOST_TEST(io::decode_image(jpeg).width() == 8u);  // as written, it decodes
+  for (std::size_t k = 0; k < 16; ++k) jpeg[dht + 5 + k] = std::byte{0xFF};
+  BOOST_CHECK_THROW(io::decode_image(jpeg), format_error);
+}
+
 BOOST_AUTO_TEST_CASE(huge_declared_dimensions_are_refused_before_decoding) {
   // Headers declaring 16000x16000 (PNG), 30000x30000 (BMP, 2.7 GB if stb decoded it) and 65535x65535
   // (GIF) over a few bytes: refused from the header, so no huge allocation is attempted.

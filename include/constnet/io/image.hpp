@@ -99,6 +99,41 @@ inline std::string stb_reason() {
   return reason != nullptr ? reason : "no reason given";
 }
 
+/// stb_image 2.27 (Debian 12's libstb) builds a JPEG Huffman table without checking that its 16 code
+/// counts sum to at most 256, so a crafted DHT segment writes up to 4 KB past the table inside stb's
+/// decoder state (found by fuzzing with stb compiled under UBSan; 2.28 added the check). Until the
+/// system's stb has it, every DHT segment of a JPEG is checked here first: markers are found as stb
+/// finds them (0xFF then a byte that is not 0x00, 0xFF or a restart), including DHTs between the scans
+/// of a progressive JPEG. Conservative: a corrupt file may be refused a little earlier than stb would.
+inline void check_jpeg_huffman_tables(std::span<const std::byte> bytes, const std::string& source) {
+  const auto at = [&](std::size_t i) { return std::to_integer<unsigned>(bytes[i]); };
+  if (bytes.size() < 2 || at(0) != 0xFF || at(1) != 0xD8) return;  // not a JPEG
+  std::size_t i = 2;
+  while (i + 1 < bytes.size()) {
+    const unsigned marker = at(i + 1);
+    if (at(i) != 0xFF || marker == 0xFF) { ++i; continue; }           // entropy-coded data, fill bytes
+    if (marker == 0x00 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8)) { i += 2; continue; }
+    if (marker == 0xD9 || i + 3 >= bytes.size()) return;              // end of image
+    const std::size_t length = at(i + 2) << 8 | at(i + 3);
+    if (marker == 0xC4) {
+      // As stb reads it: tables while the declared length lasts, even one whose counts run past it,
+      // and bytes past the end of the buffer read as 0.
+      const auto byte_or_0 = [&](std::size_t k) { return k < bytes.size() ? at(k) : 0u; };
+      std::size_t table = i + 4;
+      for (long left = static_cast<long>(length) - 2; left > 0;) {
+        std::size_t codes = 0;
+        for (std::size_t k = 1; k <= 16; ++k) codes += byte_or_0(table + k);
+        if (codes > 256)
+          throw format_error(source + ": corrupt JPEG (a Huffman table declares " + std::to_string(codes) +
+                             " codes; at most 256 exist)");
+        table += 17 + codes;
+        left -= static_cast<long>(17 + codes);
+      }
+    }
+    i += 2 + std::max<std::size_t>(length, 2);
+  }
+}
+
 /// The bytes of an image file, refusing before any allocation what stb_image could not read anyway.
 inline std::vector<std::byte> read_image_file(const std::filesystem::path& path) {
   std::error_code ec;
@@ -125,6 +160,7 @@ inline image decode_image(std::span<const std::byte> bytes, image_limits limits 
   if (bytes.empty()) throw format_error(source + ": empty (0 bytes), not an image");
   if (bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
     throw format_error(source + ": " + std::to_string(bytes.size()) + " bytes is more than stb_image can read");
+  detail::check_jpeg_huffman_tables(bytes, source);
   const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
   const int length = static_cast<int>(bytes.size());
 
