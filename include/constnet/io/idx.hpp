@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "constnet/core/errors.hpp"
+#include "constnet/io/read_file.hpp"
 #include "constnet/io/gzip.hpp"
 
 namespace constnet::io {
@@ -76,19 +77,6 @@ inline std::vector<std::byte> decompressed(std::span<const std::byte> bytes) {
   return is_gzip(bytes) ? gunzip(bytes) : std::vector<std::byte>(bytes.begin(), bytes.end());
 }
 
-inline std::vector<std::byte> read_whole_file(const std::filesystem::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw io_error("cannot open " + path.string());
-  std::vector<std::byte> bytes;
-  char buffer[1 << 16];
-  while (file.read(buffer, sizeof buffer) || file.gcount() > 0) {
-    const auto* first = reinterpret_cast<const std::byte*>(buffer);
-    bytes.insert(bytes.end(), first, first + file.gcount());
-  }
-  if (file.bad()) throw io_error("cannot read " + path.string());
-  return bytes;
-}
-
 }  // namespace detail
 
 /// Images from the bytes of an IDX file of rank 3 (count, rows, cols), gzip-compressed or not.
@@ -119,7 +107,7 @@ inline std::vector<std::uint8_t> parse_idx_labels(std::span<const std::byte> fil
 /// parse_idx_images of a file's contents; io_error if it cannot be opened or read.
 inline idx_images read_idx_images(const std::filesystem::path& path) {
   try {
-    return parse_idx_images(detail::read_whole_file(path));
+    return parse_idx_images(read_file(path));
   } catch (const format_error& e) {
     throw format_error(path.string() + ": " + e.what());
   }
@@ -128,7 +116,7 @@ inline idx_images read_idx_images(const std::filesystem::path& path) {
 /// parse_idx_labels of a file's contents; io_error if it cannot be opened or read.
 inline std::vector<std::uint8_t> read_idx_labels(const std::filesystem::path& path) {
   try {
-    return parse_idx_labels(detail::read_whole_file(path));
+    return parse_idx_labels(read_file(path));
   } catch (const format_error& e) {
     throw format_error(path.string() + ": " + e.what());
   }

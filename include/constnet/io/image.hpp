@@ -31,6 +31,7 @@
 #include <stb_image.h>
 
 #include "constnet/core/errors.hpp"
+#include "constnet/io/read_file.hpp"
 
 namespace constnet::io {
 
@@ -134,23 +135,6 @@ inline void check_jpeg_huffman_tables(std::span<const std::byte> bytes, const st
   }
 }
 
-/// The bytes of an image file, refusing before any allocation what stb_image could not read anyway.
-inline std::vector<std::byte> read_image_file(const std::filesystem::path& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw io_error(path.string() + ": is a directory, not an image file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw io_error(path.string() + ": cannot open for reading");
-  in.seekg(0, std::ios::end);
-  const std::streamoff size = in.tellg();
-  if (size < 0) throw io_error(path.string() + ": cannot determine the file size");
-  if (size > std::numeric_limits<int>::max())
-    throw format_error(path.string() + ": " + std::to_string(size) + " bytes is more than stb_image can read");
-  in.seekg(0, std::ios::beg);
-  std::vector<std::byte> bytes(static_cast<std::size_t>(size));
-  if (!bytes.empty() && !in.read(reinterpret_cast<char*>(bytes.data()), size))
-    throw io_error(path.string() + ": short read");
-  return bytes;
-}
 }  // namespace detail
 
 /// Decodes an image held in memory, keeping its own channel count (1 gray, 2 gray + alpha, 3 RGB, 4 RGBA).
@@ -193,7 +177,7 @@ inline image decode_image(std::span<const std::byte> bytes, image_limits limits 
 
 /// Loads an image file. Throws io_error, format_error or image_error (see the top of this file).
 inline image load_image(const std::filesystem::path& path, image_limits limits = {}) {
-  return decode_image(detail::read_image_file(path), limits, path.string());
+  return decode_image(read_file(path, static_cast<std::size_t>(std::numeric_limits<int>::max())), limits, path.string());
 }
 
 }  // namespace constnet::io
