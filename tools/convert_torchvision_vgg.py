@@ -27,14 +27,14 @@ images and PyTorch's logits for them).
 """
 
 import argparse
-import json
 import os
-import struct
 import sys
 import tempfile
 
 import numpy as np
 import torch
+
+from safetensors_file import write_safetensors  # tools/safetensors_file.py
 
 # Output channels of each convolution, with "M" for a 2x2 max pool: torchvision's configurations D and E.
 CONFIGS = {
@@ -142,26 +142,6 @@ def check_model(tensors, config, model):
             raise ConversionError(f"{name} has shape {tensors[name].shape}, {model} has {shape}")
     if tensors["predictions.kernel"].shape[1] != 4096:
         raise ConversionError(f"predictions.kernel has shape {tensors['predictions.kernel'].shape}, expected [classes, 4096]")
-
-
-def write_safetensors(path, tensors, metadata):
-    """safetensors: an 8-byte little-endian header length, a JSON header (dtype, shape and data_offsets
-    relative to the data section, plus string-valued __metadata__) padded with spaces to a multiple of 8
-    so the data stays aligned, then the tensors' bytes in header order."""
-    header = {"__metadata__": {k: str(v) for k, v in metadata.items()}}
-    blobs, offset = [], 0
-    for name, value in tensors.items():
-        blob = np.ascontiguousarray(value, dtype="<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(value.shape), "data_offsets": [offset, offset + len(blob)]}
-        blobs.append(blob)
-        offset += len(blob)
-    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for blob in blobs:
-            f.write(blob)
 
 
 def convert_file(pth, out, model):

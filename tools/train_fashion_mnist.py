@@ -37,6 +37,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from safetensors_file import write_safetensors  # tools/safetensors_file.py
+
 CLASS_NAMES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 DATASET_DIR = "/usr/share/datasets/fashion-mnist"
@@ -178,26 +180,6 @@ def keras_tensors(model, flatten_chw):
 
 
 # --- file writers (no third-party packages) ---------------------------------------------------------
-
-def write_safetensors(path, tensors, metadata):
-    """safetensors: an 8-byte little-endian header length, a JSON header (dtype, shape and data_offsets
-    relative to the data section for each tensor, plus string-valued __metadata__) padded with spaces to
-    a multiple of 8 so the data section stays aligned, then the tensors' bytes in header order."""
-    header = {"__metadata__": {k: str(v) for k, v in metadata.items()}}
-    blobs, offset = [], 0
-    for name, value in tensors.items():
-        blob = np.ascontiguousarray(value, dtype="<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(value.shape), "data_offsets": [offset, offset + len(blob)]}
-        blobs.append(blob)
-        offset += len(blob)
-    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for blob in blobs:
-            f.write(blob)
-
 
 def write_gray_png(path, pixels):
     """An 8-bit grayscale PNG (colour type 0), each row prefixed by filter type 0, one IDAT chunk."""
