@@ -214,6 +214,9 @@ BOOST_AUTO_TEST_CASE(malformed_files_give_format_errors) {
   check_rejected("bad_compressed.h5", "weight conv2d/kernel:0: is stored in chunks");
   check_rejected("bad_unwritten.h5", "but the file stores 0 bytes for it (its data was never written)");
   check_rejected("bad_unwritten_huge.h5", "declares shape [1048576, 1048576], more data than the whole file");
+  // Found by fuzz_keras_hdf5: a corrupt metadata length makes libhdf5 ask malloc for 182 TB; the
+  // allocation fails and libhdf5 reports the failure as an error, which must reach us as a format_error.
+  check_rejected("bad_huge_metadata_size.h5", "HDF5 cannot open it, it may be truncated or corrupt (memory allocation failed");
 }
 
 BOOST_AUTO_TEST_CASE(malformed_images_give_format_errors) {

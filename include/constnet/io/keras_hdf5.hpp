@@ -22,6 +22,10 @@
 // and libhdf5 1.10.8 loops forever on a corrupt one (found by fuzz/keras_hdf5.cpp), which no check
 // made before reading them can rule out.
 //
+// Trust. libhdf5 1.10.8 itself reads out of bounds on some corrupted object headers
+// (fuzz/libhdf5_findings/), before any check of ours can run. Read only .h5 files you trust; for
+// weights from elsewhere, convert them once where that is safe and ship safetensors.
+//
 // Naming. Each tensor is called "<layer>.<tensor>":
 //   - <tensor> is the weight name's last path component without its ":0" suffix: "kernel", "bias",
 //     "gamma", "beta", "moving_mean", "moving_variance".
