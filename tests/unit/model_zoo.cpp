@@ -3,7 +3,9 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -13,6 +15,7 @@
 #include "constnet/models/seed_cnns.hpp"
 #include "constnet/models/vgg.hpp"
 #include "constnet/models/zoo.hpp"
+#include "constnet/io/load_weights.hpp"
 
 using namespace constnet;
 using models::vgg16;
@@ -117,7 +120,68 @@ static_assert(model<bn_cnn_64>::arena_bytes == model<bn_cnn_64>::plan.lower_boun
 static_assert(model<models::vgg19>::arena_bytes == model<models::vgg19>::plan.lower_bound);
 static_assert(model<vgg16, batch<8>>::arena_bytes == 8 * 2 * 224 * 224 * 64 * 4 + block1_conv2_scratch);
 
+// VGG16(include_top=False): Keras' notop model, 14,714,688 parameters (keras.applications summary).
+static_assert(models::vgg16_notop::size == 19);
+static_assert(models::vgg16_notop::total_params == 14'714'688);
+static_assert(models::vgg16_notop::output_shape == feature_maps(7, 7, 512));
+static_assert(models::vgg19_notop::total_params == 20'024'384);
+static_assert(models::vgg19_notop::output_shape == feature_maps(7, 7, 512));
+
 BOOST_AUTO_TEST_SUITE(model_zoo)
+
+// The notop network's tensors are exactly the full network's convolution tensors (same names and
+// shapes, so Keras' _notop.h5 loads), and it computes the full network's block5_pool. At 32x32 to stay
+// small: the names and the topology do not depend on the input size.
+BOOST_AUTO_TEST_CASE(notop_vgg16_is_the_full_networks_convolutional_part) {
+  using full_net = models::vgg16_at<32, 32, 10>;
+  using notop_net = models::vgg16_notop_at<32, 32>;
+  auto full = std::make_unique<model<full_net>>();
+  he_normal(*full, 7);
+  const io::tensor_set all = io::to_tensor_set(*full, io::convention::keras);
+  io::tensor_set conv_only;
+  std::size_t dense_tensors = 0;
+  for (const io::tensor_entry& e : all.entries()) {
+    if (e.name.starts_with("fc") || e.name.starts_with("predictions")) {
+      ++dense_tensors;
+      continue;
+    }
+    conv_only.add(e.name, e.shape, e.type, e.bytes);  // `all` outlives conv_only's use
+  }
+  BOOST_TEST(dense_tensors == 6u);
+  BOOST_TEST(conv_only.entries().size() == 26u);
+
+  auto notop = std::make_unique<model<notop_net>>();
+  io::load_weights(*notop, conv_only, io::convention::keras);
+  // The full set has fc1..predictions too: loading it into the notop network names them as unexpected.
+  BOOST_CHECK_THROW(io::load_weights(*notop, all, io::convention::keras), weights_mismatch_error);
+
+  std::vector<float> image(32 * 32 * 3);
+  for (std::size_t i = 0; i < image.size(); ++i) image[i] = static_cast<float>((i * 37) % 101) / 101.0f;
+  const std::span<const float> from_full = full->forward_to("block5_pool", image);
+  const std::vector<float> expected(from_full.begin(), from_full.end());
+  const auto from_notop = notop->forward(std::span<const float>(image));
+  BOOST_TEST(std::equal(expected.begin(), expected.end(), from_notop.begin(), from_notop.end()));
+}
+
+BOOST_AUTO_TEST_CASE(zoo_class_names_follow_each_network) {
+  BOOST_TEST(models::zoo_class_names_of("vgg16").size() == 1000u);
+  BOOST_TEST(std::string(models::zoo_class_names_of("vgg16")[281]) == "tabby");
+  BOOST_TEST(std::string(models::zoo_class_names_of("vgg19")[0]) == "tench");
+  BOOST_TEST(std::string(models::zoo_class_names_of("fashion_mnist_cnn")[9]) == "Ankle boot");
+  BOOST_TEST(models::zoo_class_names_of("vgg16_notop").empty());
+  BOOST_CHECK_EXCEPTION(models::zoo_class_names_of("vgg61"), unknown_name_error, [](const unknown_name_error& e) {
+    return std::string(e.what()).find("the closest is vgg16") != std::string::npos;
+  });
+  for (std::size_t i = 0; i < models::zoo_size; ++i) {
+    const std::span<const char* const> names = models::zoo_class_names[i];
+    BOOST_TEST_CONTEXT(models::zoo_names[i]) {
+      // Every distinct: a duplicate would make a printed top-k ambiguous.
+      std::vector<std::string> sorted(names.begin(), names.end());
+      std::sort(sorted.begin(), sorted.end());
+      BOOST_TEST((std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end()));
+    }
+  }
+}
 
 // Every row of the seed's VGG16 listing appears, character for character, as the first three columns
 // of our summary.

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <memory>
 #include <numeric>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -65,18 +66,21 @@ inline viz::colormap colormap_of(const arguments& args) {
 
 inline command predict_command() {
   return {{"predict", "MODEL", "Classify an image: the top K outputs of the network with their values.",
-           "Prints one line per class: rank, index, label (with --labels) and the network's output\n"
-           "(a probability when the network ends in softmax).",
+           "Prints one line per class: rank, index, label and the network's output (a probability\n"
+           "when the network ends in softmax). Labels: --labels FILE, else the zoo's own class names\n"
+           "(ImageNet's for vgg16 and vgg19, Fashion-MNIST's for fashion_mnist_cnn).",
            {weights_option, image_option, {"--top", "K", "how many classes to print (default 5)"},
-            {"--labels", "FILE", "class names, one per line, in output order"}, preprocess_option, resize_option,
+            {"--labels", "FILE", "class names, one per line, in output order (default: the model's own, if any)"}, preprocess_option, resize_option,
             convention_option}},
           [](const arguments& args) {
             return models::with_zoo_network(args.positionals()[0], [&](auto network) {
               using net = typename decltype(network)::type;
               auto m = trained_model<net>(args);
               const std::vector<float> input = input_from_image_option<net>(args);
-              const std::vector<std::string> labels =
-                  args.has("--labels") ? read_labels(*args.value("--labels")) : std::vector<std::string>{};
+              const std::span<const char* const> zoo_labels = models::zoo_class_names_of(args.positionals()[0]);
+              const std::vector<std::string> labels = args.has("--labels")
+                                                          ? read_labels(*args.value("--labels"))
+                                                          : std::vector<std::string>(zoo_labels.begin(), zoo_labels.end());
               const auto out = m->forward(std::span<const float>(input));
               std::vector<std::size_t> order(out.size());
               std::iota(order.begin(), order.end(), 0);

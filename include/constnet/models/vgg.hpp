@@ -54,4 +54,15 @@ using vgg16 = vgg16_at<224, 224>;
 /// keras.applications.VGG19(): 143,667,240 parameters.
 using vgg19 = vgg19_at<224, 224>;
 
+/// keras.applications.VGG16(include_top=False): the convolutional part up to block5_pool (7x7x512 at
+/// 224x224), 14,714,688 parameters. Keras' vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5 (58 MB)
+/// loads into it directly; it is all feature maps, filters and activation maximization need.
+template <std::size_t H, std::size_t W>
+using vgg16_notop_at = truncate_at<vgg16_at<H, W>, "block5_pool">;
+using vgg16_notop = vgg16_notop_at<224, 224>;
+/// keras.applications.VGG19(include_top=False): 20,024,384 parameters.
+template <std::size_t H, std::size_t W>
+using vgg19_notop_at = truncate_at<vgg19_at<H, W>, "block5_pool">;
+using vgg19_notop = vgg19_notop_at<224, 224>;
+
 }  // namespace constnet::models
