@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Installs, from Debian's archive only, whatever constnet needs to build, test and benchmark.
 # Safe to run twice: packages already present are skipped, and apt-get runs only when something is missing.
+#
+#   tools/install-deps.sh                # build, test, benchmark (what CI and README's commands need)
+#   tools/install-deps.sh --maintainer   # also the Python of tools/*.py that regenerate committed data
+#                                        # (training, converters, test fixtures, class names, plots)
 set -euo pipefail
 
 required=(
@@ -11,6 +15,13 @@ required=(
 )
 # Optional peers and tools; the build notices them when present.
 optional=(libdnnl-dev libhdf5-dev)
+if [ "${1:-}" = "--maintainer" ]; then
+  # Debian's interpreter (/usr/bin/python3) sees these; nothing comes from pip.
+  optional+=(python3-numpy python3-torch python3-torchvision python3-h5py python3-matplotlib python3-pil)
+elif [ $# -gt 0 ]; then
+  echo "usage: tools/install-deps.sh [--maintainer]" >&2
+  exit 2
+fi
 
 missing=()
 for pkg in "${required[@]}" "${optional[@]}"; do
