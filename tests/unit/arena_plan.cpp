@@ -108,6 +108,29 @@ BOOST_AUTO_TEST_CASE(scratch_lives_only_during_its_layer) {
   BOOST_TEST(p.arena_bytes == p.lower_bound);
 }
 
+BOOST_AUTO_TEST_CASE(a_fused_layer_keeps_its_input_and_scratch_apart_from_the_next_output) {
+  // input, conv (fused with the pool after it), pool, dense.
+  constexpr std::array<std::size_t, 4> floats{1000, 1000, 250, 10};
+  constexpr std::array<buffer_use, 4> uses{};
+  constexpr std::array<bool, 4> no_taps{};
+  constexpr std::array<std::size_t, 4> scratch{0, 640, 0, 0};
+  constexpr std::array<bool, 4> fused{false, true, false, false};
+  constexpr auto p = plan_arena(chain(floats, uses), 1, no_taps, scratch, fused);
+  check_no_overlap(p);
+  auto disjoint = [&](std::size_t a, std::size_t a_bytes, std::size_t b, std::size_t b_bytes) {
+    return a + a_bytes <= b || b + b_bytes <= a;
+  };
+  const std::size_t pooled = p.tensor_offset[2], pooled_bytes = 1024;  // 250 floats, aligned
+  BOOST_TEST(disjoint(pooled, pooled_bytes, p.tensor_offset[0], 4032));
+  BOOST_TEST(disjoint(pooled, pooled_bytes, p.scratch_offset[1], 640));
+  // The conv's own output (written only by a forward_to stopping there) is not needed with the pool's:
+  // the bound stays input + conv output + scratch, as without fusion.
+  BOOST_TEST(p.lower_bound == 4032u + 4032u + 640u);
+  BOOST_TEST(p.arena_bytes == p.lower_bound);
+  constexpr auto unfused = plan_arena(chain(floats, uses), 1, no_taps, scratch);
+  BOOST_TEST(unfused.lower_bound == p.lower_bound);
+}
+
 BOOST_AUTO_TEST_CASE(plain_chains_meet_the_lower_bound) {
   // Without taps or scratch every tensor overlaps only its neighbours, and the planner is optimal.
   random_source random(99);

@@ -331,6 +331,103 @@ BOOST_AUTO_TEST_CASE(blocks_fit_the_scratch_limit_and_tile_the_layer) {
   BOOST_TEST(!f6::supports(conv3x3(16, 16, 8192, 8, true)));
 }
 
+// ---- max pools fused into the output transform ---------------------------------------------------
+
+// Odd sizes where the tiles overhang the image and a pool drops the last row or column: conv_a 27x29
+// (F4: 7x8 tiles, pooled 13x14), conv_b valid and linear 11x12 (F2, pooled 5x6), conv_c 5x6 then a 3x3
+// pool, which is not a 2x2 stride-2 pool and so stays a layer of its own.
+using fusion_net = cn::sequential<
+    cn::input<27, 29, 16>,
+    cn::conv2d<24, cn::kernel<3>, cn::same, cn::act::relu, cn::named<"conv_a">>,
+    cn::max_pool<cn::pool_size<2>, cn::strides<2>, cn::named<"pool_a">>,
+    cn::conv2d<20, cn::kernel<3>, cn::named<"conv_b">>,
+    cn::max_pool<cn::pool_size<2>, cn::strides<2>, cn::named<"pool_b">>,
+    cn::conv2d<16, cn::kernel<3>, cn::same, cn::act::relu, cn::named<"conv_c">>,
+    cn::max_pool<cn::pool_size<3>, cn::strides<2>, cn::named<"pool_c">>>;
+
+// VGG16 fuses each of its five pools into the convolution before it.
+namespace vgg16_fusion {
+using M = cn::model<cn::models::vgg16>;
+using net = cn::models::vgg16;
+static_assert(M::fuses_max_pool<net::index_of<"block1_conv2">> && M::fuses_max_pool<net::index_of<"block2_conv2">> &&
+              M::fuses_max_pool<net::index_of<"block3_conv3">> && M::fuses_max_pool<net::index_of<"block4_conv3">> &&
+              M::fuses_max_pool<net::index_of<"block5_conv3">>);
+static_assert(!M::fuses_max_pool<net::index_of<"block1_conv1">>);
+}  // namespace vgg16_fusion
+
+template <class Model>
+std::unique_ptr<Model> fusion_model(const std::vector<float>& weights) {
+  auto m = std::make_unique<Model>();
+  std::copy(weights.begin(), weights.end(), m->weights().begin());
+  m->pack_weights();
+  return m;
+}
+
+BOOST_AUTO_TEST_CASE(fused_max_pools_give_the_unfused_result_bit_for_bit) {
+  constexpr std::size_t a = fusion_net::index_of<"conv_a">, b = fusion_net::index_of<"conv_b">,
+                        c = fusion_net::index_of<"conv_c">;
+  using fused = cn::model<fusion_net, cn::batch<2>, cn::threads<2>>;
+  static_assert(fused::fuses_max_pool<a> && fused::pooled_away<a + 1>);
+  static_assert(fused::fuses_max_pool<b> && fused::pooled_away<b + 1>);
+  static_assert(!fused::fuses_max_pool<c>, "a 3x3 pool is not fused");
+  // Taps and a forced pool kernel keep the layers apart; so does the reference policy.
+  using tapped = cn::model<fusion_net, cn::batch<2>, cn::taps<"conv_a", "conv_b">>;
+  static_assert(!tapped::fuses_max_pool<a> && !tapped::fuses_max_pool<b>);
+  using forced_pool = cn::model<fusion_net, cn::batch<2>, cn::force_kernel<"pool_a", kn::reference::pool2d>>;
+  static_assert(!forced_pool::fuses_max_pool<a> && forced_pool::fuses_max_pool<b>);
+  static_assert(!cn::model<fusion_net, kn::reference_only>::fuses_max_pool<a>);
+  // A forced F6 convolution still pools (its tiles are even too).
+  using f6 = kn::winograd::conv2d_nhwc<cn::simd::xsimd_backend, 6>;
+  using fused_f6 = cn::model<fusion_net, cn::batch<2>, cn::force_kernel<"conv_a", f6>, cn::force_kernel<"conv_b", f6>>;
+  static_assert(fused_f6::fuses_max_pool<a> && fused_f6::fuses_max_pool<b>);
+  // The fused convolution reads its input and scratch while writing the pool's output: the plan keeps
+  // the three apart.
+  constexpr auto& plan = fused::plan;
+  auto overlaps = [](std::size_t x, std::size_t x_bytes, std::size_t y, std::size_t y_bytes) {
+    return x < y + y_bytes && y < x + x_bytes;
+  };
+  for (std::size_t i : {a, b}) {
+    const std::size_t out = plan.tensor_offset[i + 1], out_bytes = fusion_net::facts[i + 1].output.bytes() * 2;
+    BOOST_TEST(!overlaps(out, out_bytes, plan.tensor_offset[i - 1], fusion_net::facts[i - 1].output.bytes() * 2));
+    BOOST_TEST(!overlaps(out, out_bytes, plan.scratch_offset[i], plan.scratch_bytes[i]));
+  }
+
+  cn::random_source random(31);
+  std::vector<float> weights(fusion_net::total_params);
+  for (float& w : weights) w = static_cast<float>(random.normal() * 0.2);
+  const auto images = cn::testing::random_images(fused::input_elements, 32);
+  const std::span<const float> input(images);
+
+  auto apart = fusion_model<tapped>(weights);
+  const auto expected_span = apart->forward(input);
+  const std::vector<float> expected(expected_span.begin(), expected_span.end());
+  for (int run = 0; run < 2; ++run) {  // twice: the second reuses an arena the first left dirty
+    auto together = fusion_model<fused>(weights);
+    const auto got = together->forward(input);
+    BOOST_TEST(std::equal(got.begin(), got.end(), expected.begin(), expected.end()));
+    // forward_to the convolution itself runs it unfused: its full output, as the tapped model has it.
+    const auto conv_out = together->forward_to("conv_b", input);
+    const auto tapped_conv = apart->output<"conv_b">();
+    BOOST_TEST(std::equal(conv_out.begin(), conv_out.end(), tapped_conv.begin(), tapped_conv.end()));
+  }
+  auto together_f6 = fusion_model<fused_f6>(weights);
+  const auto got_f6 = together_f6->forward(input);
+  auto apart_f6 = fusion_model<cn::model<fusion_net, cn::batch<2>, cn::taps<"conv_a", "conv_b">,
+                                         cn::force_kernel<"conv_a", f6>, cn::force_kernel<"conv_b", f6>>>(weights);
+  const auto expected_f6 = apart_f6->forward(input);
+  BOOST_TEST(std::equal(got_f6.begin(), got_f6.end(), expected_f6.begin(), expected_f6.end()));
+
+  // And against the oracle, within the F4/F6 bound of this file (3 layers deep, O(1) values).
+  auto oracle = fusion_model<cn::model<fusion_net, cn::batch<2>, kn::reference_only>>(weights);
+  const auto want = oracle->forward(input);
+  double diff = 0, scale = 0;
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    diff = std::max(diff, static_cast<double>(std::abs(expected[i] - want[i])));
+    scale = std::max(scale, static_cast<double>(std::abs(want[i])));
+  }
+  BOOST_TEST(diff <= 5e-5 * scale, "max |fused - reference| = " << diff << ", max |reference| = " << scale);
+}
+
 BOOST_AUTO_TEST_CASE(vgg16_forward_has_the_reference_top1) {
   // Full size (one image) in the optimized build; 64x64 (two images) under the sanitizers, where the
   // full-size reference takes minutes.

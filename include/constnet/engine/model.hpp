@@ -50,6 +50,13 @@ struct forced_or<Network, I, Default, First, Rest...> {
   }();
   using type = typename std::conditional_t<match, std::type_identity<First>, forced_or<Network, I, Default, Rest...>>::type;
 };
+/// Whether some force_kernel<> option names layer I.
+template <class Network, std::size_t I, class... Options>
+inline constexpr bool forces_layer = ([] {
+  if constexpr (is_force_kernel<Options>::value) return Network::template index_of<Options::layer> == I;
+  else return false;
+}() || ...);
+
 template <class T>
 struct kernel_of_option {
   using type = T;
@@ -155,12 +162,45 @@ class model {
   static constexpr std::array<std::size_t, layers> backward_scratch_of(std::index_sequence<I...>) {
     return {(backward_scratch_per_thread<I> * (backward_threaded<I> ? thread_count : 1))...};
   }
+
+ public:
+  /// A convolution whose kernel can also pool (Winograd: can_fuse_max_pool_2x2) followed by a 2x2
+  /// stride-2 unpadded max pool writes the pooled tensor itself, and the pool layer does nothing: the
+  /// convolution's full-size output is never stored. Not when that output is a tap, when the pool's
+  /// kernel is forced (a user measuring it), for the input-gradient pass (its backward reads the
+  /// convolution's output) or under the reference policy (the oracle runs every layer as declared).
+  /// forward_to(the convolution) still runs it unfused.
+  template <std::size_t I>
+  static constexpr bool fuses_max_pool = [] {
+    if constexpr (!kernel_of<I>::runs || I + 1 >= layers || plans_backward ||
+                  std::is_same_v<kernel_policy, kernels::reference_only>) {
+      return false;
+    } else if constexpr (!kernel_of<I + 1>::runs) {
+      return false;
+    } else if constexpr (!std::is_same_v<std::remove_cvref_t<decltype(kernel_of<I + 1>::geometry)>, pool2d_geometry> ||
+                         !requires { kernel_of<I>::type::can_fuse_max_pool_2x2(kernel_of<I>::geometry); }) {
+      return false;
+    } else {
+      constexpr pool2d_geometry pool = kernel_of<I + 1>::geometry;
+      return !tapped[I] && !detail::forces_layer<Network, I + 1, Options...> &&
+             kernel_of<I>::type::can_fuse_max_pool_2x2(kernel_of<I>::geometry) && pool.kind == pool_kind::max &&
+             pool.window == extent2{2, 2} && pool.stride == extent2{2, 2} && pool.pad == padding2{};
+    }
+  }();
+  template <std::size_t I>
+  static constexpr bool pooled_away = I > 0 && fuses_max_pool<I - 1>;
+
+ protected:
+  template <std::size_t... I>
+  static constexpr std::array<bool, layers> fused_mask(std::index_sequence<I...>) {
+    return {fuses_max_pool<I>...};
+  }
   static constexpr arena_plan<layers> make_plan() {
     constexpr auto sequence = std::make_index_sequence<layers>{};
     if constexpr (plans_backward)
       return plan_arena_with_backward(Network::facts, batch_size, tapped, scratch_of(sequence), backward_scratch_of(sequence));
     else
-      return plan_arena(Network::facts, batch_size, tapped, scratch_of(sequence));
+      return plan_arena(Network::facts, batch_size, tapped, scratch_of(sequence), fused_mask(sequence));
   }
 
  public:
@@ -384,10 +424,24 @@ class model {
  private:
 
   /// Runs layer I. Unfold: the caller stops at I and must see the conv's own output, so a batch_norm
-  /// folded into it is left out (the reference kernel runs on the canonical weights instead).
+  /// folded into it is left out (the reference kernel runs on the canonical weights instead) and a max
+  /// pool fused into it is not (it runs unfused, and the pool does not run).
   template <std::size_t I, bool Unfold = false>
   void run_layer() {
-    if constexpr (Unfold && folds_batch_norm<I>) {
+    if constexpr (fuses_max_pool<I> && !Unfold) {
+      using kernel = typename kernel_of<I>::type;
+      constexpr auto& g = run_geometry<I>;
+      const auto weights = kernel_weights<I>();
+      const float* in = tensor(I - 1);
+      float* pooled = tensor(I + 1);
+      std::byte* scratch = arena_.data() + plan.scratch_offset[I];
+      auto body = [&](std::size_t thread, std::size_t begin, std::size_t end) {
+        kernel::run_tasks_pooled(g, weights, in, pooled, scratch + thread * scratch_per_thread<I>, batch_size, begin, end);
+      };
+      pool_->parallel_for(kernel::tasks(g, batch_size), body);
+    } else if constexpr (pooled_away<I>) {
+      // done by layer I - 1
+    } else if constexpr (Unfold && folds_batch_norm<I>) {
       using oracle = typename kernels::reference_for<conv2d_geometry>::type;
       oracle::run(kernel_of<I>::geometry, std::as_const(*this).layer_weights(I), tensor(I - 1), tensor(I), nullptr,
                   batch_size);

@@ -7,6 +7,12 @@
 // to read after forward) and the network's output live to the end. flatten and dropout are their input
 // buffer; batch_norm overwrites its input in place unless that buffer holds a tap.
 //
+// A layer fused with the next one (a convolution that also computes the following max pool) writes
+// the next layer's output while it reads its input and its scratch: both then live through the next
+// step, so none of the three shares memory. Its own output is only written when forward_to stops at
+// it, and then nothing runs after it: it lives for its own step only and may share the next output's
+// memory, so fusing never raises the arena's lower bound.
+//
 // `lower_bound` is the largest total of buffers live at one step: no arrangement fits in less. Offsets
 // come from the best of three greedy placements (see place_buffers): largest first into the smallest
 // gap (TFLite's and XNNPACK's "greedy by size"), alternating the bottom and the top of an arena of
@@ -160,17 +166,23 @@ constexpr void place_plan(Plan& p, std::size_t end) {
 }  // namespace detail
 
 /// Plans the arena for `facts` at the given batch size. `tapped[i]` keeps layer i's output to the end;
-/// `scratch[i]` is the scratch space layer i's kernel asks for.
+/// `scratch[i]` is the scratch space layer i's kernel asks for; `fused_with_next[i]`: layer i may also
+/// write layer i + 1's output (see the top of this file).
 template <std::size_t N>
 constexpr arena_plan<N> plan_arena(const std::array<layer_facts, N>& facts, std::size_t batch,
-                                   const std::array<bool, N>& tapped, const std::array<std::size_t, N>& scratch) {
+                                   const std::array<bool, N>& tapped, const std::array<std::size_t, N>& scratch,
+                                   const std::array<bool, N>& fused_with_next = {}) {
   arena_plan<N> p{};
   const std::size_t end = N;  // the step after the last layer: when the caller reads the results
   auto& buffers = p.buffers;
 
   for (std::size_t i = 0; i < N; ++i) {
     const bool last_tensor = i + 1 == N;
-    const std::size_t last_read = (tapped[i] || last_tensor) ? end : i + 1;
+    // A fused layer's own output is written only when a forward_to stops at it (otherwise the layer
+    // writes the next one's output instead), so nothing reads it at a later step.
+    const bool read_by_fused = i + 1 < N && fused_with_next[i + 1];
+    const std::size_t next_step_reading = fused_with_next[i] ? i : i + 1 + (read_by_fused ? 1 : 0);
+    const std::size_t last_read = (tapped[i] || last_tensor) ? end : next_step_reading;
     const buffer_use use = i == 0 ? buffer_use::separate : facts[i].buffers;
     const std::size_t previous = i == 0 ? 0 : p.tensor_buffer[i - 1];
     const bool share = use == buffer_use::alias || (use == buffer_use::in_place && !buffers[previous].has_tap);
@@ -189,7 +201,7 @@ constexpr arena_plan<N> plan_arena(const std::array<layer_facts, N>& facts, std:
   for (std::size_t i = 0; i < N; ++i) {
     p.scratch_bytes[i] = scratch[i];
     if (scratch[i] == 0) continue;
-    buffers[p.buffer_count] = {align_up(scratch[i]), i, i, 0, false};
+    buffers[p.buffer_count] = {align_up(scratch[i]), i, fused_with_next[i] ? i + 1 : i, 0, false};
     scratch_buffer[i] = p.buffer_count++;
   }
 
