@@ -8,6 +8,8 @@
 //   relu_attr(act)         ReLU as an eltwise post-op
 //   onednn_layer           one convolution or inner product in oneDNN's layouts, filled from constnet's
 //   relative_difference    max |a - b| / max |b|
+//   format_text(desc)      a memory layout in oneDNN's letter notation ("aBcd8b" is nChw8c)
+//   conv_desc, dense_desc  operation descriptors of one image, source layout given or tag::any
 
 #include <omp.h>
 #include <unistd.h>
@@ -17,6 +19,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <numeric>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <span>
 #include <stdexcept>
@@ -66,6 +69,61 @@ inline dnnl::primitive_attr relu_attr(activation act) {
     throw std::runtime_error("this benchmark fuses only ReLU into oneDNN primitives");
   }
   return attr;
+}
+
+/// A blocked memory layout in oneDNN's own notation: dimensions a, b, c, ... from the outermost stride
+/// to the innermost, a capital for a blocked dimension, then the blocks ("acdb" is NHWC, "aBcd8b" is
+/// nChw8c). oneDNN 2.6 exports no function for this.
+inline std::string format_text(const dnnl::memory::desc& desc) {
+  const dnnl_memory_desc_t& md = desc.data;
+  if (md.format_kind != dnnl_blocked) return "non-blocked";
+  const auto& blocking = md.format_desc.blocking;
+  std::vector<int> order(static_cast<std::size_t>(md.ndims));
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return blocking.strides[a] > blocking.strides[b]; });
+  std::string text;
+  for (int d : order) {
+    bool blocked = false;
+    for (int i = 0; i < blocking.inner_nblks; ++i) blocked = blocked || blocking.inner_idxs[i] == d;
+    text += static_cast<char>((blocked ? 'A' : 'a') + d);
+  }
+  for (int i = 0; i < blocking.inner_nblks; ++i)
+    text += std::to_string(blocking.inner_blks[i]) + static_cast<char>('a' + blocking.inner_idxs[i]);
+  return text;
+}
+
+/// Descriptors of one image's convolution: `src` is either a concrete layout or tag::any; weights and
+/// destination are left to oneDNN (tag::any).
+inline dnnl_dims conv_src_dims(const conv2d_geometry& g) { return {1, D(g.in.c), D(g.in.h), D(g.in.w)}; }
+inline dnnl_dims conv_dst_dims(const conv2d_geometry& g) { return {1, D(g.out.c), D(g.out.h), D(g.out.w)}; }
+inline dnnl_dims conv_weight_dims(const conv2d_geometry& g) {
+  return {D(g.out.c), D(g.in.c), D(g.kernel.h), D(g.kernel.w)};
+}
+inline dnnl::memory::desc any_desc(const dnnl_dims& dims) { return {dims, dt::f32, tag::any}; }
+inline dnnl::memory::desc bias_desc(bool bias, std::size_t n) {
+  return bias ? dnnl::memory::desc({D(n)}, dt::f32, tag::x) : dnnl::memory::desc();
+}
+
+inline dnnl::convolution_forward::desc conv_desc(const conv2d_geometry& g, dnnl::algorithm algorithm,
+                                                 const dnnl::memory::desc& src) {
+  return {dnnl::prop_kind::forward_inference,
+          algorithm,
+          src,
+          any_desc(conv_weight_dims(g)),
+          bias_desc(g.bias, g.out.c),
+          any_desc(conv_dst_dims(g)),
+          {D(g.stride.h), D(g.stride.w)},
+          {D(g.dilation.h - 1), D(g.dilation.w - 1)},
+          {D(g.pad.top), D(g.pad.left)},
+          {D(g.pad.bottom), D(g.pad.right)}};
+}
+
+/// inner_product_forward for one image. `src` has dims {1, in}, or {1, C, H, W} straight from a
+/// convolution or pooling (then the weights have dims {units, C, H, W}: oneDNN flattens nothing itself).
+inline dnnl::inner_product_forward::desc dense_desc(const dense_geometry& g, const dnnl::memory::desc& src,
+                                                    const dnnl_dims& weight_dims) {
+  return {dnnl::prop_kind::forward_inference, src, any_desc(weight_dims), bias_desc(g.bias, g.units),
+          any_desc({1, D(g.units)})};
 }
 
 /// A oneDNN primitive with its arguments in oneDNN's chosen layouts, filled from constnet's (NHWC
@@ -118,19 +176,11 @@ struct onednn_layer {
   static std::unique_ptr<onednn_layer> conv(const conv2d_geometry& g, dnnl::algorithm algorithm, const float* in,
                                             const float* canonical) {
     auto l = std::make_unique<onednn_layer>();
-    const dnnl_dims src_dims{1, D(g.in.c), D(g.in.h), D(g.in.w)};
-    const dnnl_dims weight_dims{D(g.out.c), D(g.in.c), D(g.kernel.h), D(g.kernel.w)};
-    const dnnl_dims dst_dims{1, D(g.out.c), D(g.out.h), D(g.out.w)};
-    const dnnl::memory::desc bias_desc =
-        g.bias ? dnnl::memory::desc({D(g.out.c)}, dt::f32, tag::x) : dnnl::memory::desc();
-    const dnnl::convolution_forward::desc desc(
-        dnnl::prop_kind::forward_inference, algorithm, dnnl::memory::desc(src_dims, dt::f32, tag::any),
-        dnnl::memory::desc(weight_dims, dt::f32, tag::any), bias_desc, dnnl::memory::desc(dst_dims, dt::f32, tag::any),
-        {D(g.stride.h), D(g.stride.w)}, {D(g.dilation.h - 1), D(g.dilation.w - 1)}, {D(g.pad.top), D(g.pad.left)},
-        {D(g.pad.bottom), D(g.pad.right)});
-    const dnnl::convolution_forward::primitive_desc pd(desc, relu_attr(g.act), l->engine);
+    const dnnl_dims src_dims = conv_src_dims(g), weight_dims = conv_weight_dims(g);
+    const dnnl::convolution_forward::primitive_desc pd(conv_desc(g, algorithm, any_desc(src_dims)), relu_attr(g.act),
+                                                       l->engine);
     l->primitive = dnnl::convolution_forward(pd);
-    l->user_dst_desc = dnnl::memory::desc(dst_dims, dt::f32, tag::nhwc);
+    l->user_dst_desc = dnnl::memory::desc(conv_dst_dims(g), dt::f32, tag::nhwc);
     l->fill(pd, dnnl::memory::desc(src_dims, dt::f32, tag::nhwc), dnnl::memory::desc(weight_dims, dt::f32, tag::hwio),
             in, canonical, g.kernel.h * g.kernel.w * g.in.c * g.out.c, g.bias);
     return l;
@@ -140,12 +190,8 @@ struct onednn_layer {
   static std::unique_ptr<onednn_layer> dense(const dense_geometry& g, const float* in, const float* canonical) {
     auto l = std::make_unique<onednn_layer>();
     const dnnl_dims src_dims{1, D(g.in)}, weight_dims{D(g.units), D(g.in)}, dst_dims{1, D(g.units)};
-    const dnnl::memory::desc bias_desc =
-        g.bias ? dnnl::memory::desc({D(g.units)}, dt::f32, tag::x) : dnnl::memory::desc();
-    const dnnl::inner_product_forward::desc desc(
-        dnnl::prop_kind::forward_inference, dnnl::memory::desc(src_dims, dt::f32, tag::any),
-        dnnl::memory::desc(weight_dims, dt::f32, tag::any), bias_desc, dnnl::memory::desc(dst_dims, dt::f32, tag::any));
-    const dnnl::inner_product_forward::primitive_desc pd(desc, relu_attr(g.act), l->engine);
+    const dnnl::inner_product_forward::primitive_desc pd(dense_desc(g, any_desc(src_dims), weight_dims),
+                                                         relu_attr(g.act), l->engine);
     l->primitive = dnnl::inner_product_forward(pd);
     l->user_dst_desc = dnnl::memory::desc(dst_dims, dt::f32, tag::nc);
     l->fill(pd, dnnl::memory::desc(src_dims, dt::f32, tag::nc), dnnl::memory::desc(weight_dims, dt::f32, tag::io), in,
