@@ -121,7 +121,7 @@ class pipeline {
   aligned_buffer<float> buffers_[2];
   std::size_t buffer_floats_ = 0;
   int current_buffer_ = -1;  // which of buffers_ holds current_; -1: the user's input
-  dnnl::memory input_, current_, logits_, final_;
+  dnnl::memory input_, current_, logits_;
   aligned_buffer<float> output_copy_;
   const float* output_ = nullptr;
   std::size_t output_floats_ = 0;
