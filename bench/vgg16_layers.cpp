@@ -47,11 +47,7 @@
 #include "constnet/models/vgg.hpp"
 
 #ifdef CONSTNET_HAVE_DNNL
-#include <omp.h>
-#include <unistd.h>
-
-#include <oneapi/dnnl/dnnl.hpp>
-#include <unordered_map>
+#include "onednn_common.hpp"
 #endif
 
 namespace {
@@ -212,123 +208,7 @@ void dense_layer(benchmark::State& state) {
 // ---- oneDNN ---------------------------------------------------------------------------------------
 
 #ifdef CONSTNET_HAVE_DNNL
-using dnnl_dims = dnnl::memory::dims;
-using tag = dnnl::memory::format_tag;
-using dt = dnnl::memory::data_type;
-
-inline dnnl::memory::dim D(std::size_t v) { return static_cast<dnnl::memory::dim>(v); }
-
-/// Sets oneDNN's (OpenMP's) thread count for primitives created and run from this thread.
-inline void set_onednn_threads(std::size_t threads) { omp_set_num_threads(static_cast<int>(threads)); }
-
-inline dnnl::primitive_attr relu_attr(activation act) {
-  dnnl::primitive_attr attr;
-  if (act == activation::relu) {
-    dnnl::post_ops ops;
-    ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
-    attr.set_post_ops(ops);
-  } else if (act != activation::linear) {
-    throw std::runtime_error("this benchmark fuses only ReLU into oneDNN primitives");
-  }
-  return attr;
-}
-
-/// A oneDNN primitive with its arguments in oneDNN's chosen layouts, filled from constnet's (NHWC
-/// activations, Keras weights) by reorders done here, once.
-struct onednn_layer {
-  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
-  dnnl::stream stream{engine};
-  dnnl::primitive primitive;
-  dnnl::memory src, weights, bias, dst;
-  dnnl::memory::desc user_dst_desc;
-  std::unordered_map<int, dnnl::memory> args;
-  std::string impl;
-
-  void run() {
-    primitive.execute(stream, args);
-    stream.wait();
-  }
-
-  /// The destination in the user layout (NHWC or nc).
-  std::vector<float> output() {
-    std::vector<float> out(user_dst_desc.get_size() / sizeof(float));
-    dnnl::memory user(user_dst_desc, engine, out.data());
-    dnnl::reorder(dst, user).execute(stream, dst, user);
-    stream.wait();
-    return out;
-  }
-
-  template <class PrimitiveDesc>
-  void fill(const PrimitiveDesc& pd, const dnnl::memory::desc& user_src, const dnnl::memory::desc& user_weights,
-            const float* in, const float* canonical, std::size_t kernel_elements, bool has_bias) {
-    impl = pd.impl_info_str();
-    src = dnnl::memory(pd.src_desc(), engine);
-    weights = dnnl::memory(pd.weights_desc(), engine);
-    dst = dnnl::memory(pd.dst_desc(), engine);
-    dnnl::memory user_in(user_src, engine, const_cast<float*>(in));
-    dnnl::memory user_w(user_weights, engine, const_cast<float*>(canonical));
-    dnnl::reorder(user_in, src).execute(stream, user_in, src);
-    dnnl::reorder(user_w, weights).execute(stream, user_w, weights);
-    args = {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}};
-    if (has_bias) {
-      bias = dnnl::memory(pd.bias_desc(), engine);
-      dnnl::memory user_b(pd.bias_desc(), engine, const_cast<float*>(canonical + kernel_elements));
-      dnnl::reorder(user_b, bias).execute(stream, user_b, bias);
-      args.insert({DNNL_ARG_BIAS, bias});
-    }
-    stream.wait();
-  }
-
-  /// convolution_forward with `algorithm` (throws dnnl::error where oneDNN has no implementation).
-  static std::unique_ptr<onednn_layer> conv(const conv2d_geometry& g, dnnl::algorithm algorithm, const float* in,
-                                            const float* canonical) {
-    auto l = std::make_unique<onednn_layer>();
-    const dnnl_dims src_dims{1, D(g.in.c), D(g.in.h), D(g.in.w)};
-    const dnnl_dims weight_dims{D(g.out.c), D(g.in.c), D(g.kernel.h), D(g.kernel.w)};
-    const dnnl_dims dst_dims{1, D(g.out.c), D(g.out.h), D(g.out.w)};
-    const dnnl::memory::desc bias_desc =
-        g.bias ? dnnl::memory::desc({D(g.out.c)}, dt::f32, tag::x) : dnnl::memory::desc();
-    const dnnl::convolution_forward::desc desc(
-        dnnl::prop_kind::forward_inference, algorithm, dnnl::memory::desc(src_dims, dt::f32, tag::any),
-        dnnl::memory::desc(weight_dims, dt::f32, tag::any), bias_desc, dnnl::memory::desc(dst_dims, dt::f32, tag::any),
-        {D(g.stride.h), D(g.stride.w)}, {D(g.dilation.h - 1), D(g.dilation.w - 1)}, {D(g.pad.top), D(g.pad.left)},
-        {D(g.pad.bottom), D(g.pad.right)});
-    const dnnl::convolution_forward::primitive_desc pd(desc, relu_attr(g.act), l->engine);
-    l->primitive = dnnl::convolution_forward(pd);
-    l->user_dst_desc = dnnl::memory::desc(dst_dims, dt::f32, tag::nhwc);
-    l->fill(pd, dnnl::memory::desc(src_dims, dt::f32, tag::nhwc), dnnl::memory::desc(weight_dims, dt::f32, tag::hwio),
-            in, canonical, g.kernel.h * g.kernel.w * g.in.c * g.out.c, g.bias);
-    return l;
-  }
-
-  /// inner_product_forward, batch 1, weights in oneDNN's layout (canonical is [in][units]).
-  static std::unique_ptr<onednn_layer> dense(const dense_geometry& g, const float* in, const float* canonical) {
-    auto l = std::make_unique<onednn_layer>();
-    const dnnl_dims src_dims{1, D(g.in)}, weight_dims{D(g.units), D(g.in)}, dst_dims{1, D(g.units)};
-    const dnnl::memory::desc bias_desc =
-        g.bias ? dnnl::memory::desc({D(g.units)}, dt::f32, tag::x) : dnnl::memory::desc();
-    const dnnl::inner_product_forward::desc desc(
-        dnnl::prop_kind::forward_inference, dnnl::memory::desc(src_dims, dt::f32, tag::any),
-        dnnl::memory::desc(weight_dims, dt::f32, tag::any), bias_desc, dnnl::memory::desc(dst_dims, dt::f32, tag::any));
-    const dnnl::inner_product_forward::primitive_desc pd(desc, relu_attr(g.act), l->engine);
-    l->primitive = dnnl::inner_product_forward(pd);
-    l->user_dst_desc = dnnl::memory::desc(dst_dims, dt::f32, tag::nc);
-    l->fill(pd, dnnl::memory::desc(src_dims, dt::f32, tag::nc), dnnl::memory::desc(weight_dims, dt::f32, tag::io), in,
-            canonical, g.in * g.units, g.bias);
-    return l;
-  }
-};
-
-/// max |a - b| / max |b|: how far constnet's output is from oneDNN's.
-inline double relative_difference(const float* a, const std::vector<float>& b) {
-  double diff = 0, scale = 0;
-  for (std::size_t i = 0; i < b.size(); ++i) {
-    diff = std::max(diff, static_cast<double>(std::abs(a[i] - b[i])));
-    scale = std::max(scale, static_cast<double>(std::abs(b[i])));
-  }
-  if (scale == 0) throw std::runtime_error("oneDNN's output is all zeros: nothing to compare");
-  return diff / scale;
-}
+using namespace constnet::bench::onednn;
 
 template <std::size_t I>
 void onednn_conv_layer(benchmark::State& state, dnnl::algorithm algorithm) {
@@ -495,15 +375,7 @@ void register_all(std::index_sequence<I...>) {
 
 int main(int argc, char** argv) {
 #ifdef CONSTNET_HAVE_DNNL
-  // libgomp reads OMP_WAIT_POLICY when it is loaded, before main: set it and start again.
-  if (std::getenv("OMP_WAIT_POLICY") == nullptr) {
-    setenv("OMP_WAIT_POLICY", "passive", 1);
-    execv("/proc/self/exe", argv);  // returns only on failure; then carry on with the default policy
-  }
-  const dnnl_version_t* v = dnnl::version();
-  benchmark::AddCustomContext("onednn", std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
-                                            std::to_string(v->patch));
-  benchmark::AddCustomContext("omp_wait_policy", std::getenv("OMP_WAIT_POLICY"));
+  onednn::onednn_startup(argv);
 #endif
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

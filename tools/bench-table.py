@@ -11,7 +11,10 @@ Prints the measured ceilings (from the JSON context), then one table per kind of
                 (ratio = this row's time / oneDNN direct's time for the same layer and threads, from
                 separate rows; the "same loop" rows come from vs_onednn, where both ran alternately)
   dense layers  layer, shape, kernel, threads, time, GFLOP/s, GB/s, % of bandwidth
-  end to end    model, batch, threads, time per batch, ms/image, images/s, GFLOP/s, % of peak
+  end to end    model, batch, threads, time per batch, ms/image, images/s, GFLOP/s, % of peak (constnet's
+                forward and the oneDNN pipeline rows)
+  vs pipeline   vs_onednn_pipeline: threads, constnet and oneDNN pipeline times from the same loop,
+                ratio, the numerical differences, oneDNN's convolutions and reorders
   ceilings      the peak/* rows of constnet_bench_peak
 --summary prints one line per (layer, threads) instead: constnet kernels, oneDNN direct and Winograd
 side by side. With --benchmark_repetitions, each row is the fastest repetition (--pick median: the
@@ -74,14 +77,14 @@ def to_cpu_clock(run):
     """Rewrites a row as if timed by CPU time / threads: the process's CPU time per iteration (the
     benchmarks call MeasureProcessCPUTime) over the row's thread count, which is what the wall clock
     would show on an idle machine when the work splits evenly and idle threads sleep. Rate counters are
-    rescaled to match; vs_onednn rows switch to their *_cpu_ms counters."""
+    rescaled to match; vs_onednn and vs_onednn_pipeline rows switch to their *_cpu_ms counters."""
     # Memory-bound rows stay on the wall clock: two threads' CPU times, summed, would count the memory
     # bus twice, and the ceilings are measured ones anyway.
     if run.get("error_occurred") or parts_of(run)[0][:1] in (["peak"], ["dense"]):
         return run
     r = dict(run)
     threads = int(parts_of(run)[1].get("threads", "1"))
-    if parts_of(run)[0][:1] == ["vs_onednn"]:
+    if parts_of(run)[0][:1] in (["vs_onednn"], ["vs_onednn_pipeline"]):
         if "constnet_cpu_ms" not in r:
             return run
         scale = r["constnet_ms"] / r["constnet_cpu_ms"]
@@ -280,17 +283,41 @@ def forward_table(runs):
     rows = []
     for r in runs:
         p, params = parts_of(r)
-        if p[:2] != ["vgg16", "forward"]:
+        if p[:2] not in (["vgg16", "forward"], ["vgg16", "onednn_pipeline"]):
             continue
+        model = "VGG16 224x224" if p[1] == "forward" else "VGG16 224x224, oneDNN pipeline"
+        batch = params.get("batch", "1")
         if r.get("error_occurred"):
-            rows.append(["VGG16", params.get("batch"), params.get("threads"), r.get("error_message"), "", "", "", ""])
+            rows.append([model, batch, params.get("threads"), r.get("error_message"), "", "", "", ""])
             continue
-        rows.append(["VGG16 224x224", params.get("batch"), params.get("threads"), fmt_ms(ms(r)),
+        rows.append([model, batch, params.get("threads"), fmt_ms(ms(r)),
                      fmt(r.get("ms/image")), fmt(r.get("images/s"), 2), fmt(r.get("GFLOP/s")), fmt(r.get("%peak"))])
     if not rows:
         return ""
     return table(["model", "batch", "threads", "time per batch (ms)", "ms/image", "images/s", "GFLOP/s",
                   "% of peak"], rows)
+
+
+def pipeline_versus_table(runs):
+    """vs_onednn_pipeline rows: constnet's VGG16 forward and the oneDNN pipeline in one loop."""
+    rows = []
+    for r in runs:
+        p, params = parts_of(r)
+        if p[:1] != ["vs_onednn_pipeline"]:
+            continue
+        threads = params.get("threads", "1")
+        if r.get("error_occurred"):
+            rows.append([threads, r.get("error_message", "error"), "", "", "", "", ""])
+            continue
+        label = r.get("label", "")
+        onednn = label.split("constnet vs oneDNN: ", 1)[1] if "constnet vs oneDNN: " in label else ""
+        rows.append([threads, fmt_ms(r.get("constnet_ms")), fmt_ms(r.get("onednn_ms")), fmt(r.get("ratio"), 2),
+                     f"{r['logits_max_rel_diff']:.1e}" if "logits_max_rel_diff" in r else "–",
+                     f"{r['max_rel_diff']:.1e}" if "max_rel_diff" in r else "–", onednn])
+    if not rows:
+        return ""
+    return table(["threads", "constnet (ms)", "oneDNN pipeline (ms)", "ratio", "logits max rel diff",
+                  "probabilities max rel diff", "oneDNN pipeline"], rows)
 
 
 def peak_table(runs):
@@ -326,7 +353,9 @@ def main():
                 ("Ceilings (constnet_bench_peak rows)", peak_table(runs)),
                 ("VGG16 convolution layers, batch 1", conv_tables(runs, args.summary)),
                 ("Dense layers, batch 1 (wall clock: memory bound)", dense_table(runs)),
-                ("VGG16 end to end", forward_table(runs))]
+                ("VGG16 end to end", forward_table(runs)),
+                ("VGG16 end to end, batch 1: constnet and the oneDNN pipeline in one loop",
+                 pipeline_versus_table(runs))]
     printed = False
     for title, body in sections:
         if body:
