@@ -86,6 +86,46 @@ inline double process_cpu_seconds() {
   return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
 }
 
+/// Wall and process CPU seconds of two computations run alternately, call after call, in one loop: both
+/// see the same machine state (frequency, other processes, cache pollution), so their ratio is steadier
+/// than one of two separate rows.
+struct alternating_times {
+  double first = 0, second = 0, first_cpu = 0, second_cpu = 0;
+};
+/// Each iteration runs first() then second(); the iteration's manual time is first()'s (UseManualTime).
+template <class First, class Second>
+alternating_times time_alternately(benchmark::State& state, First&& first, Second&& second) {
+  alternating_times t;
+  for (auto _ : state) {
+    double cpu = process_cpu_seconds();
+    auto start = clock::now();
+    first();
+    const double elapsed = seconds_since(start);
+    t.first_cpu += process_cpu_seconds() - cpu;
+    cpu = process_cpu_seconds();
+    start = clock::now();
+    second();
+    t.second += seconds_since(start);
+    t.second_cpu += process_cpu_seconds() - cpu;
+    t.first += elapsed;
+    state.SetIterationTime(elapsed);
+  }
+  return t;
+}
+/// Counters <a>_ms, <b>_ms, ratio = a / b (below 1: a is faster), and the same from process CPU time
+/// over the thread count (<a>_cpu_ms, <b>_cpu_ms, cpu_ratio): what the wall clock would show on an idle
+/// machine.
+inline void set_alternating_counters(benchmark::State& state, const alternating_times& t, std::size_t threads,
+                                     const std::string& a, const std::string& b) {
+  const double n = static_cast<double>(state.iterations()), T = static_cast<double>(threads);
+  state.counters[a + "_ms"] = 1e3 * t.first / n;
+  state.counters[b + "_ms"] = 1e3 * t.second / n;
+  state.counters["ratio"] = t.first / t.second;
+  state.counters[a + "_cpu_ms"] = 1e3 * t.first_cpu / n / T;
+  state.counters[b + "_cpu_ms"] = 1e3 * t.second_cpu / n / T;
+  state.counters["cpu_ratio"] = t.first_cpu / t.second_cpu;
+}
+
 struct peak_measurement {
   double wall = 0;  // total FLOPs / wall time of the round
   double cpu = 0;   // sum over threads of FLOPs / that thread's CPU time: the hardware's rate even when

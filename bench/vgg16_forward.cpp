@@ -18,6 +18,7 @@
 // binary re-executes itself with OMP_WAIT_POLICY=passive (onednn_common.hpp), so oneDNN's idle OpenMP
 // workers sleep while constnet runs.
 
+#include <algorithm>
 #include <memory>
 #include <vector>
 
@@ -68,6 +69,40 @@ BENCHMARK(vgg16_forward<1, 1>)->Name("vgg16/forward/batch:1/threads:1")->UseReal
 BENCHMARK(vgg16_forward<1, 2>)->Name("vgg16/forward/batch:1/threads:2")->UseRealTime()->MeasureProcessCPUTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(vgg16_forward<8, 1>)->Name("vgg16/forward/batch:8/threads:1")->UseRealTime()->MeasureProcessCPUTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(vgg16_forward<8, 2>)->Name("vgg16/forward/batch:8/threads:2")->UseRealTime()->MeasureProcessCPUTime()->Unit(benchmark::kMillisecond);
+
+/// What fusing the max pools into the convolutions before them saves: the default model and one whose
+/// five pooled convolutions are taps (which keeps each pool a layer of its own, see
+/// model::fuses_max_pool), same weights, alternately in one loop; ratio = fused / unfused.
+template <std::size_t Threads>
+void fused_versus_unfused_pools(benchmark::State& state) {
+  using fused = model<models::vgg16, threads<Threads>>;
+  using unfused = model<models::vgg16, threads<Threads>, taps<"block1_conv2", "block2_conv2", "block3_conv3", "block4_conv3", "block5_conv3">>;
+  static_assert(fused::template fuses_max_pool<models::vgg16::index_of<"block1_conv2">> &&
+                !unfused::template fuses_max_pool<models::vgg16::index_of<"block1_conv2">>);
+  auto a = std::make_unique<fused>();
+  he_normal(*a, 1);
+  auto b = std::make_unique<unfused>();
+  std::copy(a->weights().begin(), a->weights().end(), b->weights().begin());
+  b->pack_weights();
+  std::vector<float> image(fused::input_elements);
+  fill_uniform(image.data(), image.size(), 3, 0.0f, 1.0f);
+  const std::span<const float, fused::input_elements> input(image.data(), fused::input_elements);
+  const auto from_fused = a->forward(input);
+  const auto from_unfused = b->forward(input);
+  if (!std::equal(from_fused.begin(), from_fused.end(), from_unfused.begin())) {
+    state.SkipWithError("the fused and unfused models disagree");
+    for (auto _ : state) {
+    }
+    return;
+  }
+  const alternating_times t = time_alternately(
+      state, [&] { benchmark::DoNotOptimize(a->forward(input).data()); },
+      [&] { benchmark::DoNotOptimize(b->forward(input).data()); });
+  state.SetLabel("batch 1, " + std::to_string(Threads) + " thread(s), pools fused vs separate");
+  set_alternating_counters(state, t, Threads, "fused", "unfused");
+}
+BENCHMARK(fused_versus_unfused_pools<1>)->Name("vgg16/fused_vs_unfused_pools/threads:1")->UseManualTime()->MeasureProcessCPUTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(fused_versus_unfused_pools<2>)->Name("vgg16/fused_vs_unfused_pools/threads:2")->UseManualTime()->MeasureProcessCPUTime()->Unit(benchmark::kMillisecond);
 
 #ifdef CONSTNET_HAVE_DNNL
 using onednn_vgg16 = onednn::pipeline<models::vgg16>;
@@ -183,35 +218,17 @@ void versus_onednn_pipeline(benchmark::State& state) {
     return;
   }
 
-  double our_time = 0, their_time = 0, our_cpu = 0, their_cpu = 0;
-  for (auto _ : state) {
-    double cpu = process_cpu_seconds();
-    auto start = clock::now();
-    benchmark::DoNotOptimize(m->forward(input).data());
-    const double t = seconds_since(start);
-    our_cpu += process_cpu_seconds() - cpu;
-    cpu = process_cpu_seconds();
-    start = clock::now();
-    benchmark::DoNotOptimize(p->run(image.data()).data());
-    their_time += seconds_since(start);
-    their_cpu += process_cpu_seconds() - cpu;
-    our_time += t;
-    state.SetIterationTime(t);
-  }
-  const double n = static_cast<double>(state.iterations()), T = static_cast<double>(Threads);
+  const alternating_times t = time_alternately(
+      state, [&] { benchmark::DoNotOptimize(m->forward(input).data()); },
+      [&] { benchmark::DoNotOptimize(p->run(image.data()).data()); });
+  const double n = static_cast<double>(state.iterations());
   const double gflop = 2.0 * static_cast<double>(models::vgg16::total_macs) * 1e-9;
   state.SetLabel("batch 1, " + std::to_string(Threads) + " thread(s), constnet vs oneDNN: " + p->summary());
-  state.counters["constnet_ms"] = 1e3 * our_time / n;
-  state.counters["onednn_ms"] = 1e3 * their_time / n;
-  state.counters["ratio"] = our_time / their_time;
-  state.counters["GFLOP/s"] = gflop * n / our_time;
-  state.counters["onednn_GFLOP/s"] = gflop * n / their_time;
-  state.counters["%peak"] = 100.0 * gflop * n / our_time / machine().peak(Threads);
-  state.counters["onednn_%peak"] = 100.0 * gflop * n / their_time / machine().peak(Threads);
-  // Process CPU time per call over the thread count: what the wall clock would show on an idle machine.
-  state.counters["constnet_cpu_ms"] = 1e3 * our_cpu / n / T;
-  state.counters["onednn_cpu_ms"] = 1e3 * their_cpu / n / T;
-  state.counters["cpu_ratio"] = our_cpu / their_cpu;
+  set_alternating_counters(state, t, Threads, "constnet", "onednn");
+  state.counters["GFLOP/s"] = gflop * n / t.first;
+  state.counters["onednn_GFLOP/s"] = gflop * n / t.second;
+  state.counters["%peak"] = 100.0 * gflop * n / t.first / machine().peak(Threads);
+  state.counters["onednn_%peak"] = 100.0 * gflop * n / t.second / machine().peak(Threads);
   state.counters["max_rel_diff"] = difference;
   state.counters["logits_max_rel_diff"] = logits_difference;
 }

@@ -251,38 +251,17 @@ void versus_onednn(benchmark::State& state) {
     }
     return;
   }
-  double ours = 0, theirs = 0, ours_cpu = 0, theirs_cpu = 0;
-  for (auto _ : state) {
-    double cpu = process_cpu_seconds();
-    auto start = clock::now();
-    b->run(pool);
-    const double t = seconds_since(start);
-    ours_cpu += process_cpu_seconds() - cpu;
-    cpu = process_cpu_seconds();
-    start = clock::now();
-    l->run();
-    theirs += seconds_since(start);
-    theirs_cpu += process_cpu_seconds() - cpu;
-    ours += t;
-    state.SetIterationTime(t);
-  }
+  const alternating_times t = time_alternately(state, [&] { b->run(pool); }, [&] { l->run(); });
   const double n = static_cast<double>(state.iterations());
   constexpr layer_facts f = net::facts[I];
   const double gflop = 2.0 * static_cast<double>(f.macs) * 1e-9;
   state.SetLabel(layer_label<I>(std::string(K::name) + " vs oneDNN " + l->impl));
-  state.counters["constnet_ms"] = 1e3 * ours / n;
-  state.counters["onednn_ms"] = 1e3 * theirs / n;
-  state.counters["ratio"] = ours / theirs;
-  state.counters["GFLOP/s"] = gflop * n / ours;
-  state.counters["onednn_GFLOP/s"] = gflop * n / theirs;
-  state.counters["%peak"] = 100.0 * gflop * n / ours / machine().peak(threads);
-  state.counters["onednn_%peak"] = 100.0 * gflop * n / theirs / machine().peak(threads);
+  set_alternating_counters(state, t, threads, "constnet", "onednn");
+  state.counters["GFLOP/s"] = gflop * n / t.first;
+  state.counters["onednn_GFLOP/s"] = gflop * n / t.second;
+  state.counters["%peak"] = 100.0 * gflop * n / t.first / machine().peak(threads);
+  state.counters["onednn_%peak"] = 100.0 * gflop * n / t.second / machine().peak(threads);
   state.counters["max_rel_diff"] = difference;
-  // Process CPU time per call over the thread count: what the wall clock would show on an idle machine.
-  const double T = static_cast<double>(threads);
-  state.counters["constnet_cpu_ms"] = 1e3 * ours_cpu / n / T;
-  state.counters["onednn_cpu_ms"] = 1e3 * theirs_cpu / n / T;
-  state.counters["cpu_ratio"] = ours_cpu / theirs_cpu;
 }
 
 template <std::size_t I>
