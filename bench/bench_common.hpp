@@ -112,20 +112,6 @@ alternating_times time_alternately(benchmark::State& state, First&& first, Secon
   }
   return t;
 }
-/// Counters <a>_ms, <b>_ms, ratio = a / b (below 1: a is faster), and the same from process CPU time
-/// over the thread count (<a>_cpu_ms, <b>_cpu_ms, cpu_ratio): what the wall clock would show on an idle
-/// machine.
-inline void set_alternating_counters(benchmark::State& state, const alternating_times& t, std::size_t threads,
-                                     const std::string& a, const std::string& b) {
-  const double n = static_cast<double>(state.iterations()), T = static_cast<double>(threads);
-  state.counters[a + "_ms"] = 1e3 * t.first / n;
-  state.counters[b + "_ms"] = 1e3 * t.second / n;
-  state.counters["ratio"] = t.first / t.second;
-  state.counters[a + "_cpu_ms"] = 1e3 * t.first_cpu / n / T;
-  state.counters[b + "_cpu_ms"] = 1e3 * t.second_cpu / n / T;
-  state.counters["cpu_ratio"] = t.first_cpu / t.second_cpu;
-}
-
 struct peak_measurement {
   double wall = 0;  // total FLOPs / wall time of the round
   double cpu = 0;   // sum over threads of FLOPs / that thread's CPU time: the hardware's rate even when
@@ -290,6 +276,26 @@ inline void fill_uniform(float* p, std::size_t n, std::uint64_t seed, float lo, 
   for (std::size_t i = 0; i < n; ++i) {
     s = s * 6364136223846793005ull + 1442695040888963407ull;
     p[i] = lo + (hi - lo) * static_cast<float>(s >> 40) * (1.0f / 16777216.0f);
+  }
+}
+
+/// Counters <a>_ms, <b>_ms, ratio = a / b (below 1: a is faster), and the same from process CPU time
+/// over the thread count (<a>_cpu_ms, <b>_cpu_ms, cpu_ratio): what the wall clock would show on an idle
+/// machine. With gflop (per call) > 0 also GFLOP/s and %peak of a, and <b>_GFLOP/s and <b>_%peak.
+inline void set_alternating_counters(benchmark::State& state, const alternating_times& t, std::size_t threads,
+                                     const std::string& a, const std::string& b, double gflop = 0) {
+  const double n = static_cast<double>(state.iterations()), T = static_cast<double>(threads);
+  state.counters[a + "_ms"] = 1e3 * t.first / n;
+  state.counters[b + "_ms"] = 1e3 * t.second / n;
+  state.counters["ratio"] = t.first / t.second;
+  state.counters[a + "_cpu_ms"] = 1e3 * t.first_cpu / n / T;
+  state.counters[b + "_cpu_ms"] = 1e3 * t.second_cpu / n / T;
+  state.counters["cpu_ratio"] = t.first_cpu / t.second_cpu;
+  if (gflop > 0) {
+    state.counters["GFLOP/s"] = gflop * n / t.first;
+    state.counters[b + "_GFLOP/s"] = gflop * n / t.second;
+    state.counters["%peak"] = 100.0 * gflop * n / t.first / machine().peak(threads);
+    state.counters[b + "_%peak"] = 100.0 * gflop * n / t.second / machine().peak(threads);
   }
 }
 

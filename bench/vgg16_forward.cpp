@@ -221,14 +221,9 @@ void versus_onednn_pipeline(benchmark::State& state) {
   const alternating_times t = time_alternately(
       state, [&] { benchmark::DoNotOptimize(m->forward(input).data()); },
       [&] { benchmark::DoNotOptimize(p->run(image.data()).data()); });
-  const double n = static_cast<double>(state.iterations());
   const double gflop = 2.0 * static_cast<double>(models::vgg16::total_macs) * 1e-9;
   state.SetLabel("batch 1, " + std::to_string(Threads) + " thread(s), constnet vs oneDNN: " + p->summary());
-  set_alternating_counters(state, t, Threads, "constnet", "onednn");
-  state.counters["GFLOP/s"] = gflop * n / t.first;
-  state.counters["onednn_GFLOP/s"] = gflop * n / t.second;
-  state.counters["%peak"] = 100.0 * gflop * n / t.first / machine().peak(Threads);
-  state.counters["onednn_%peak"] = 100.0 * gflop * n / t.second / machine().peak(Threads);
+  set_alternating_counters(state, t, Threads, "constnet", "onednn", gflop);
   state.counters["max_rel_diff"] = difference;
   state.counters["logits_max_rel_diff"] = logits_difference;
 }

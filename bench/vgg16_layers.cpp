@@ -252,15 +252,10 @@ void versus_onednn(benchmark::State& state) {
     return;
   }
   const alternating_times t = time_alternately(state, [&] { b->run(pool); }, [&] { l->run(); });
-  const double n = static_cast<double>(state.iterations());
   constexpr layer_facts f = net::facts[I];
   const double gflop = 2.0 * static_cast<double>(f.macs) * 1e-9;
   state.SetLabel(layer_label<I>(std::string(K::name) + " vs oneDNN " + l->impl));
-  set_alternating_counters(state, t, threads, "constnet", "onednn");
-  state.counters["GFLOP/s"] = gflop * n / t.first;
-  state.counters["onednn_GFLOP/s"] = gflop * n / t.second;
-  state.counters["%peak"] = 100.0 * gflop * n / t.first / machine().peak(threads);
-  state.counters["onednn_%peak"] = 100.0 * gflop * n / t.second / machine().peak(threads);
+  set_alternating_counters(state, t, threads, "constnet", "onednn", gflop);
   state.counters["max_rel_diff"] = difference;
 }
 
