@@ -126,7 +126,9 @@ BOOST_AUTO_TEST_CASE(reference_policy_and_default_policy_agree) {
   he_normal(automatic, 1);
   he_normal(oracle, 1);
   const auto image = random_images(net::input_shape.elements(), 2);
-  BOOST_TEST(copy(automatic.forward(std::span<const float>(image))) == copy(oracle.forward(std::span<const float>(image))));
+  // Within close_to's tolerance, not bit for bit: whether the scalar reference's a * b + c becomes one
+  // fused multiply-add (as in the SIMD kernels) is up to the optimizer (it did at -O2 and not at -O1).
+  BOOST_TEST(close_to(copy(automatic.forward(std::span<const float>(image))), copy(oracle.forward(std::span<const float>(image)))));
 }
 
 BOOST_AUTO_TEST_CASE(weights_are_named_and_laid_out_as_keras) {
