@@ -22,6 +22,7 @@
 #include "constnet/core/geometry.hpp"
 #include "constnet/kernels/direct/batch_norm_simd.hpp"
 #include "constnet/kernels/direct/conv2d_direct.hpp"
+#include "constnet/kernels/direct/conv2d_few_channels.hpp"
 #include "constnet/kernels/direct/dense_simd.hpp"
 #include "constnet/kernels/direct/global_pool_simd.hpp"
 #include "constnet/kernels/direct/pool2d_simd.hpp"
@@ -78,7 +79,10 @@ template <class Geometry>
 struct all_kernels : candidates<Geometry> {};
 template <>
 struct all_kernels<conv2d_geometry> {
-  using type = kernel_list<direct::conv2d_nhwc<simd::xsimd_backend, 2, 6>,
+  using type = kernel_list<direct::conv2d_few_channels_nhwc<simd::xsimd_backend, 2, 6>,
+                           direct::conv2d_few_channels_nhwc<simd::highway_backend, 2, 6>,
+                           direct::conv2d_few_channels_nhwc<simd::scalar_backend, 16, 4>,
+                           direct::conv2d_nhwc<simd::xsimd_backend, 2, 6>,
                            direct::conv2d_nhwc<simd::highway_backend, 2, 6>,
                            direct::conv2d_nhwc<simd::scalar_backend, 16, 4>,
                            winograd::conv2d_nhwc<simd::xsimd_backend, 2>, winograd::conv2d_nhwc<simd::xsimd_backend, 4>,
