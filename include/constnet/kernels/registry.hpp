@@ -44,12 +44,15 @@ struct kernel_list {};
 template <class Geometry>
 struct candidates;
 /// 3x3 stride-1 convolutions: a Winograd kernel where winograd::output_tile_for picks its tile (the
-/// thresholds measured on this machine are there), else direct.
+/// thresholds measured on this machine are there), else direct: the few-channels kernel for 1-4 input
+/// channels (VGG16's block1_conv1, 1 thread: 1.9-2.0 ms against 2.9-3.0 ms for conv2d_nhwc, which
+/// gathers every window into a strip first), conv2d_nhwc for the rest.
 template <>
 struct candidates<conv2d_geometry> {
   using type = kernel_list<winograd::conv2d_nhwc<simd::xsimd_backend, 6>, winograd::conv2d_nhwc<simd::xsimd_backend, 4>,
-                           winograd::conv2d_nhwc<simd::xsimd_backend, 2>, direct::conv2d_nhwc<simd::xsimd_backend, 2, 6>,
-                           reference::conv2d>;
+                           winograd::conv2d_nhwc<simd::xsimd_backend, 2>,
+                           direct::conv2d_few_channels_nhwc<simd::xsimd_backend, 2, 6>,
+                           direct::conv2d_nhwc<simd::xsimd_backend, 2, 6>, reference::conv2d>;
 };
 template <>
 struct candidates<pool2d_geometry> {
