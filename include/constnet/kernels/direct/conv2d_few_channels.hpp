@@ -228,6 +228,9 @@ struct conv2d_few_channels_nhwc {
 #pragma GCC unroll 16
         for (std::size_t p = 0; p < Pixels; ++p) acc[p][v] = start;
       }
+      // Unrolled 3 times (window rows of 3 taps or 3 channels): ~1% faster at 224x224x3, in the same
+      // loop as oneDNN too; 2, 4 and 9 were no better.
+#pragma GCC unroll 3
       for (std::size_t k = k_begin; k < k_end; ++k) {
         const std::size_t at = offsets[k];
         vec w[OcVectors];
