@@ -335,6 +335,17 @@ std::vector<kernel_case<conv2d_geometry>> conv_cases() {
   add(conv2d<1, kernel<5>, same>::geometry(feature_maps(1, 1, 1)), 4, "5x5 same on a 1x1 image");
   add(conv2d<5, kernel<1, 4>, pad<3, 3, 0, 0>, strides<3, 1>>::geometry(feature_maps(2, 6, 3)), 2,
       "rows that see only padding");
+  // Few input channels (direct::conv2d_few_channels_nhwc): odd widths that leave every tile remainder,
+  // strides and dilations that change which input rows consecutive output rows share, batches.
+  add(conv2d<64, kernel<3>, same, act::relu>::geometry(feature_maps(9, 23, 3)), 3, "3 channels, width 23, batch 3");
+  add(conv2d<37, kernel<3>, strides<2>, same, act::tanh>::geometry(feature_maps(17, 15, 3)), 2,
+      "3 channels, 3x3 stride 2 same, 37 outputs");
+  add(conv2d<8, kernel<7>, strides<2>, same, act::relu>::geometry(feature_maps(19, 21, 1)), 2, "1 channel, 7x7 stride 2");
+  add(conv2d<24, kernel<5, 3>, same, dilation<2, 3>, act::sigmoid>::geometry(feature_maps(13, 11, 2)), 1,
+      "2 channels, 5x3 dilation 2x3 same");
+  add(conv2d<33, kernel<3>, pad<4, 0, 2, 5>, act::softmax, no_bias>::geometry(feature_maps(5, 7, 4)), 2,
+      "4 channels, padding wider than the kernel, softmax, no bias");
+  add(conv2d<16, kernel<2, 4>, strides<1, 3>>::geometry(feature_maps(6, 29, 4)), 1, "4 channels, 2x4 stride 1x3 valid");
 
   random_source rng(0xc0112d);
   const std::size_t wanted = cases.size() + scaled(400);
