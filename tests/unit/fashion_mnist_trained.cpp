@@ -13,18 +13,14 @@
 #include "constnet/constnet.hpp"
 #include "constnet/io/idx.hpp"
 #include "constnet/models/fashion_mnist.hpp"
+#include "support/sanitizers.hpp"
 
 using namespace constnet;
 
 namespace {
 
 using net = models::fashion_mnist_cnn;
-
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool sanitized = true;
-#else
-constexpr bool sanitized = false;
-#endif
+using constnet::testing::sanitized;
 const std::filesystem::path data_dir = std::filesystem::path(CONSTNET_DATA_DIR) / "fashion_mnist";
 
 std::vector<float> tensor_floats(const io::tensor_set& set, const char* name) {

@@ -60,6 +60,7 @@
 #include <vector>
 
 #include "support/random_data.hpp"
+#include "support/sanitizers.hpp"
 #include "constnet/constnet.hpp"
 #include "constnet/core/aligned_buffer.hpp"
 #include "constnet/core/geometry.hpp"
@@ -68,13 +69,6 @@
 #include "constnet/models/seed_cnns.hpp"
 #include "constnet/models/vgg.hpp"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define CONSTNET_FAST_TESTS_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define CONSTNET_FAST_TESTS_SANITIZED 1
-#endif
-#endif
 
 namespace {
 
@@ -90,11 +84,7 @@ using cn::pool2d_geometry;
 using cn::pool_kind;
 using cn::random_source;
 
-#ifdef CONSTNET_FAST_TESTS_SANITIZED
-constexpr bool sanitized = true;
-#else
-constexpr bool sanitized = false;
-#endif
+using constnet::testing::sanitized;
 /// Fewer randomized cases under the sanitizers (about 10x slower), same hand-picked ones.
 constexpr std::size_t scaled(std::size_t n) { return sanitized ? std::max<std::size_t>(n / 5, 10) : n; }
 

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "support/random_data.hpp"
+#include "support/sanitizers.hpp"
 #include "constnet/constnet.hpp"
 #include "constnet/core/aligned_buffer.hpp"
 #include "constnet/core/random.hpp"
@@ -31,13 +32,6 @@
 #include "constnet/kernels/winograd/transforms.hpp"
 #include "constnet/models/vgg.hpp"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define CONSTNET_WINOGRAD_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define CONSTNET_WINOGRAD_SANITIZED 1
-#endif
-#endif
 
 namespace {
 
@@ -46,11 +40,7 @@ namespace kn = constnet::kernels;
 namespace wg = constnet::kernels::winograd;
 using cn::conv2d_geometry;
 
-#ifdef CONSTNET_WINOGRAD_SANITIZED
-constexpr bool sanitized = true;
-#else
-constexpr bool sanitized = false;
-#endif
+using constnet::testing::sanitized;
 
 // ---- the transforms ------------------------------------------------------------------------------
 

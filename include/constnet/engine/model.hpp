@@ -37,6 +37,13 @@ namespace detail {
 template <class Network, std::size_t I>
 inline constexpr bool runs_kernel = I > 0 && Network::template layer_type<I>::buffers != buffer_use::alias;
 
+/// Whether some force_kernel<> option names layer I.
+template <class Network, std::size_t I, class... Options>
+inline constexpr bool forces_layer = ([] {
+  if constexpr (is_force_kernel<Options>::value) return Network::template index_of<Options::layer> == I;
+  else return false;
+}() || ...);
+
 /// The kernel forced for layer I by a force_kernel<> option, or the policy's choice.
 template <class Network, std::size_t I, class Default, class... Options>
 struct forced_or {
@@ -44,18 +51,9 @@ struct forced_or {
 };
 template <class Network, std::size_t I, class Default, class First, class... Rest>
 struct forced_or<Network, I, Default, First, Rest...> {
-  static constexpr bool match = [] {
-    if constexpr (is_force_kernel<First>::value) return Network::template index_of<First::layer> == I;
-    else return false;
-  }();
-  using type = typename std::conditional_t<match, std::type_identity<First>, forced_or<Network, I, Default, Rest...>>::type;
+  using type = typename std::conditional_t<forces_layer<Network, I, First>, std::type_identity<First>,
+                                           forced_or<Network, I, Default, Rest...>>::type;
 };
-/// Whether some force_kernel<> option names layer I.
-template <class Network, std::size_t I, class... Options>
-inline constexpr bool forces_layer = ([] {
-  if constexpr (is_force_kernel<Options>::value) return Network::template index_of<Options::layer> == I;
-  else return false;
-}() || ...);
 
 template <class T>
 struct kernel_of_option {
@@ -428,19 +426,8 @@ class model {
   /// pool fused into it is not (it runs unfused, and the pool does not run).
   template <std::size_t I, bool Unfold = false>
   void run_layer() {
-    if constexpr (fuses_max_pool<I> && !Unfold) {
-      using kernel = typename kernel_of<I>::type;
-      constexpr auto& g = run_geometry<I>;
-      const auto weights = kernel_weights<I>();
-      const float* in = tensor(I - 1);
-      float* pooled = tensor(I + 1);
-      std::byte* scratch = arena_.data() + plan.scratch_offset[I];
-      auto body = [&](std::size_t thread, std::size_t begin, std::size_t end) {
-        kernel::run_tasks_pooled(g, weights, in, pooled, scratch + thread * scratch_per_thread<I>, batch_size, begin, end);
-      };
-      pool_->parallel_for(kernel::tasks(g, batch_size), body);
-    } else if constexpr (pooled_away<I>) {
-      // done by layer I - 1
+    if constexpr (pooled_away<I>) {
+      // done by layer I - 1, which wrote this layer's output
     } else if constexpr (Unfold && folds_batch_norm<I>) {
       using oracle = typename kernels::reference_for<conv2d_geometry>::type;
       oracle::run(kernel_of<I>::geometry, std::as_const(*this).layer_weights(I), tensor(I - 1), tensor(I), nullptr,
@@ -449,20 +436,24 @@ class model {
       using kernel = typename kernel_of<I>::type;
       constexpr auto& g = run_geometry<I>;
       const auto weights = kernel_weights<I>();
+      constexpr bool pooled = fuses_max_pool<I> && !Unfold;  // out is then the following pool's output
+      static_assert(!pooled || threaded<I>, "only task-split kernels (Winograd) pool");
       const float* in = tensor(I - 1);
-      float* out = tensor(I);
+      float* out = tensor(pooled ? I + 1 : I);
       std::byte* scratch = arena_.data() + plan.scratch_offset[I];
       if constexpr (threaded<I>) {
         // Independent tasks (e.g. output rows), split the same way whatever the thread count.
         auto body = [&](std::size_t thread, std::size_t begin, std::size_t end) {
-          if constexpr (requires { kernel::run_tasks(g, weights, in, out, scratch, batch_size, begin, end); })
+          if constexpr (pooled)
+            kernel::run_tasks_pooled(g, weights, in, out, scratch + thread * scratch_per_thread<I>, batch_size, begin, end);
+          else if constexpr (requires { kernel::run_tasks(g, weights, in, out, scratch, batch_size, begin, end); })
             kernel::run_tasks(g, weights, in, out, scratch + thread * scratch_per_thread<I>, batch_size, begin, end);
           else
             kernel::run_tasks(g, weights, in, out, batch_size, begin, end);
         };
         pool_->parallel_for(kernel::tasks(g, batch_size), body);
         // What needs every task's output (a softmax over all units) runs once they are all done.
-        if constexpr (requires { kernel::finish(g, out, batch_size); }) kernel::finish(g, out, batch_size);
+        if constexpr (!pooled && requires { kernel::finish(g, out, batch_size); }) kernel::finish(g, out, batch_size);
       } else {
         kernel::run(g, weights, in, out, scratch, batch_size);
       }
