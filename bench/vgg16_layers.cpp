@@ -10,6 +10,8 @@
 //   vs_onednn/<layer>/threads:T          the registry's default kernel and oneDNN direct timed in the
 //                                        same loop, call after call; counters constnet_ms, onednn_ms,
 //                                        ratio = constnet / oneDNN (below 1: constnet is faster)
+//   direct_vs_onednn/<layer>/...         the same with constnet's best direct kernel instead of the
+//                                        registry's choice (which is Winograd on most 3x3 layers)
 //   dense/fc1/<kernel>/threads:T         every kernel of all_kernels<dense_geometry>, and oneDNN's
 //                                        inner_product_forward (25088 -> 4096, memory bound)
 //
@@ -231,13 +233,18 @@ void onednn_conv_layer(benchmark::State& state, dnnl::algorithm algorithm) {
   set_layer_counters<I>(state, threads);
 }
 
-/// The registry's default kernel and oneDNN direct, alternately, in one loop. The row's time is
-/// constnet's; onednn_ms and ratio come from the same iterations.
+/// The registry's direct kernels, in its order of preference (Winograd left out).
+using direct_kernels = kernels::kernel_list<kernels::direct::conv2d_rows_nhwc<simd::xsimd_backend, 2, 6>,
+                                            kernels::direct::conv2d_nhwc<simd::xsimd_backend, 2, 6>>;
 template <std::size_t I>
+using best_direct = typename kernels::detail::first_supporting<geometry_of<I>(), direct_kernels>::type;
+
+/// A constnet kernel K (by default the registry's choice) and oneDNN direct, alternately, in one loop.
+/// The row's time is constnet's; onednn_ms and ratio come from the same iterations.
+template <std::size_t I, class K = typename kernels::best_available::template kernel<geometry_of<I>()>>
 void versus_onednn(benchmark::State& state) {
   const auto threads = static_cast<std::size_t>(state.range(0));
   constexpr conv2d_geometry g = geometry_of<I>();
-  using K = typename kernels::best_available::template kernel<g>;
   set_onednn_threads(threads);
   auto b = make_conv_buffers<I, K>(threads);
   thread_pool pool(threads);
@@ -323,6 +330,7 @@ void register_layer() {
       add("conv/" + std::string(layer) + "/onednn_winograd",
           [](benchmark::State& s) { onednn_conv_layer<I>(s, dnnl::algorithm::convolution_winograd); }, t);
       add("vs_onednn/" + std::string(layer), versus_onednn<I>, t, timing::manual);
+      add("direct_vs_onednn/" + std::string(layer), versus_onednn<I, best_direct<I>>, t, timing::manual);
     }
 #endif
   } else if constexpr (is_layer_of<I, dense_geometry>) {

@@ -325,7 +325,7 @@ std::vector<kernel_case<conv2d_geometry>> conv_cases() {
   add(conv2d<1, kernel<5>, same>::geometry(feature_maps(1, 1, 1)), 4, "5x5 same on a 1x1 image");
   add(conv2d<5, kernel<1, 4>, pad<3, 3, 0, 0>, strides<3, 1>>::geometry(feature_maps(2, 6, 3)), 2,
       "rows that see only padding");
-  // Few input channels (direct::conv2d_few_channels_nhwc): odd widths that leave every tile remainder,
+  // Few input channels (direct::conv2d_rows_nhwc): odd widths that leave every tile remainder,
   // strides and dilations that change which input rows consecutive output rows share, batches.
   add(conv2d<64, kernel<3>, same, act::relu>::geometry(feature_maps(9, 23, 3)), 3, "3 channels, width 23, batch 3");
   add(conv2d<37, kernel<3>, strides<2>, same, act::tanh>::geometry(feature_maps(17, 15, 3)), 2,

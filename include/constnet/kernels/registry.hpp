@@ -22,7 +22,8 @@
 #include "constnet/core/geometry.hpp"
 #include "constnet/kernels/direct/batch_norm_simd.hpp"
 #include "constnet/kernels/direct/conv2d_direct.hpp"
-#include "constnet/kernels/direct/conv2d_few_channels.hpp"
+#include "constnet/kernels/direct/conv2d_rows.hpp"
+#include "constnet/kernels/direct/selection.hpp"
 #include "constnet/kernels/direct/dense_simd.hpp"
 #include "constnet/kernels/direct/global_pool_simd.hpp"
 #include "constnet/kernels/direct/pool2d_simd.hpp"
@@ -44,14 +45,14 @@ struct kernel_list {};
 template <class Geometry>
 struct candidates;
 /// 3x3 stride-1 convolutions: a Winograd kernel where winograd::output_tile_for picks its tile (the
-/// thresholds measured on this machine are there), else direct: the few-channels kernel for 1-4 input
-/// channels (VGG16's block1_conv1, 1 thread: 1.9-2.0 ms against 2.9-3.0 ms for conv2d_nhwc, which
-/// gathers every window into a strip first), conv2d_nhwc for the rest.
+/// thresholds measured on this machine are there), else direct: conv2d_rows_nhwc where
+/// direct::prefers_row_tasks says so (few input channels, small weights, wide outputs), conv2d_nhwc for
+/// the rest (measurements in direct/selection.hpp).
 template <>
 struct candidates<conv2d_geometry> {
   using type = kernel_list<winograd::conv2d_nhwc<simd::xsimd_backend, 6>, winograd::conv2d_nhwc<simd::xsimd_backend, 4>,
                            winograd::conv2d_nhwc<simd::xsimd_backend, 2>,
-                           direct::conv2d_few_channels_nhwc<simd::xsimd_backend, 2, 6>,
+                           direct::conv2d_rows_nhwc<simd::xsimd_backend, 2, 6>,
                            direct::conv2d_nhwc<simd::xsimd_backend, 2, 6>, reference::conv2d>;
 };
 template <>
@@ -82,9 +83,9 @@ template <class Geometry>
 struct all_kernels : candidates<Geometry> {};
 template <>
 struct all_kernels<conv2d_geometry> {
-  using type = kernel_list<direct::conv2d_few_channels_nhwc<simd::xsimd_backend, 2, 6>,
-                           direct::conv2d_few_channels_nhwc<simd::highway_backend, 2, 6>,
-                           direct::conv2d_few_channels_nhwc<simd::scalar_backend, 16, 4>,
+  using type = kernel_list<direct::conv2d_rows_nhwc<simd::xsimd_backend, 2, 6>,
+                           direct::conv2d_rows_nhwc<simd::highway_backend, 2, 6>,
+                           direct::conv2d_rows_nhwc<simd::scalar_backend, 16, 4>,
                            direct::conv2d_nhwc<simd::xsimd_backend, 2, 6>,
                            direct::conv2d_nhwc<simd::highway_backend, 2, 6>,
                            direct::conv2d_nhwc<simd::scalar_backend, 16, 4>,
@@ -144,10 +145,12 @@ struct reference_for<batch_norm_geometry> {
 
 namespace detail {
 /// Whether the default policy picks K for a layer: it must support it and, for a Winograd kernel, have
-/// the output tile winograd::output_tile_for chose.
+/// the output tile winograd::output_tile_for chose; the row-task direct kernel only where
+/// direct::prefers_row_tasks.
 template <class K, class Geometry>
 constexpr bool chosen_for(const Geometry& g) {
   if constexpr (requires { K::output_tile; }) return K::supports(g) && winograd::output_tile_for(g) == K::output_tile;
+  else if constexpr (requires { K::row_tasks; }) return K::supports(g) && direct::prefers_row_tasks(g);
   else return K::supports(g);
 }
 

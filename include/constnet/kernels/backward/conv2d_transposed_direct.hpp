@@ -5,7 +5,7 @@
 // swapped, w'[ky][kx][oc][ic] = w[kh-1-ky][kw-1-kx][ic][oc], the same dilation, and padding
 // d*(k-1) - p on each side (the taps that reach outside dz). So the forward kernel runs unchanged on a
 // "transposed" geometry (in: out.h x out.w x out.c, out: in.h x in.w x in.c) with w' packed once, when
-// the weights change, straight into the forward kernel's packed layout. Output rows are its tasks.
+// the weights change, straight into the forward kernel's packed layout, whose tasks it runs.
 //
 // Strides above 1 make dx a convolution of dz with zeros inserted between pixels; that case (and a
 // padding larger than the dilated kernel) goes to the scalar reference (backward/conv2d.hpp).
@@ -75,8 +75,10 @@ struct conv2d_transposed_direct {
                   std::byte* scratch, std::size_t batch) {
     run_tasks(g, packed, dz, dx, scratch, batch, 0, tasks(g, batch));
   }
-  /// One task per row of dx; scratch: this thread's own.
-  static constexpr std::size_t tasks(const conv2d_geometry& g, std::size_t batch) { return batch * g.in.h; }
+  /// The forward kernel's tasks on the transposed geometry; scratch: this thread's own.
+  static constexpr std::size_t tasks(const conv2d_geometry& g, std::size_t batch) {
+    return forward::tasks(transposed(g), batch);
+  }
   static void run_tasks(const conv2d_geometry& g, std::span<const float> packed, const float* dz, float* dx,
                         std::byte* scratch, std::size_t batch, std::size_t begin, std::size_t end) {
     forward::run_tasks(transposed(g), packed, dz, dx, scratch, batch, begin, end);

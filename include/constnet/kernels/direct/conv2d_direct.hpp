@@ -2,25 +2,29 @@
 // Direct convolution, register-blocked, written once against the SIMD shim.
 //
 // Activations stay NHWC end to end (the layout of the reference kernels and of Keras), so no layer
-// reorders anything. The micro-kernel keeps a tile of OutPixels output pixels (along x) times
-// OcVectors vectors of output channels in registers: on AVX2 (16 registers of 8 floats) 6 pixels x 16
-// channels is 12 accumulators + 2 weight vectors + 1 broadcast. Each step loads 2 weight vectors and
-// broadcasts 6 inputs for 12 FMAs, so the FMA units, not the loads, bound it.
+// reorders anything. The micro-kernel keeps a tile of OutPixels output pixels times OcVectors vectors
+// of output channels in registers: on AVX2 (16 registers of 8 floats) 6 pixels x 16 channels is 12
+// accumulators + 2 weight vectors + 1 broadcast. Each step loads 2 weight vectors and broadcasts 6
+// inputs for 12 FMAs, so the FMA units, not the loads, bound it. The tile is indexed only by
+// compile-time constants from the bias to the store: when a loop with a runtime bound touched it
+// (a partial store, a helper that was not inlined), GCC kept it in memory instead.
 //
 // Weights are packed once, when they change, per block of output channels:
 //   [oc_block][ky][kx][ic][block_channels] then bias [oc_block][block_channels],
 // zero-padded past the last channel so tails need no special weights.
 //
-// Each output row is one task (rows never share outputs, so results do not depend on the number of
-// threads). Every tile is OutPixels wide (the last of a row narrower): taps that fall in the padding
-// read a static row of zeros, which adds exactly nothing, so border pixels run as fast as inner ones.
-// Inside the image with dilation 1 the (kx, ic) loops fuse into one run of kw*cin floats, which keeps
-// layers with few input channels (VGG16's first has 3) out of loop overhead.
+// Every tile is OutPixels wide (only the last of a band narrower) and its pixels are counted row after
+// row, so a tile may start on one output row and end on the next. Taps that fall in the padding read a
+// static row of zeros, which adds exactly nothing, so border pixels run as fast as inner ones. The loop
+// over a tap's input channels is the innermost one, which suits 32 channels and more; direct::
+// conv2d_rows_nhwc (one loop over the whole window) is faster for few input channels and, by a few
+// percent, up to about 256; direct/selection.hpp says which runs where.
 
 #include <algorithm>
 #include <cstddef>
 #include <span>
 #include <string_view>
+#include <utility>
 
 #include "constnet/core/geometry.hpp"
 #include "constnet/kernels/kernel_name.hpp"
@@ -45,13 +49,7 @@ struct conv2d_nhwc {
 
   /// Out-of-image taps read a static zero row of zero_channels floats.
   static constexpr bool supports(const conv2d_geometry& g) { return g.in.c <= zero_channels; }
-  /// Layers with few input channels gather each output row's windows into one strip (see run_row).
-  static constexpr bool uses_strips(const conv2d_geometry& g) {
-    return g.kernel.w * g.in.c < 32 && g.kernel.h * g.kernel.w * g.in.c <= 256;
-  }
-  static constexpr std::size_t scratch_bytes(const conv2d_geometry& g, std::size_t) {
-    return uses_strips(g) ? g.out.w * g.kernel.h * g.kernel.w * g.in.c * sizeof(float) : 0;
-  }
+  static constexpr std::size_t scratch_bytes(const conv2d_geometry&, std::size_t) { return 0; }
 
   static constexpr std::size_t blocks(const conv2d_geometry& g) { return (g.out.c + block - 1) / block; }
   static constexpr std::size_t block_weights(const conv2d_geometry& g) {
@@ -75,138 +73,85 @@ struct conv2d_nhwc {
       for (std::size_t oc = 0; oc < cout; ++oc) bias[oc] = canonical[taps * cin * cout + oc];
   }
 
+  /// Work is split into tasks of (image, group of channel blocks, band of output pixels); see schedule.
+  /// Tasks write disjoint outputs and every output value is summed in the same order whichever task
+  /// computes it, so results do not depend on the number of threads.
+  struct schedule {
+    std::size_t group_blocks, groups, band_pixels, bands;
+  };
+  /// Bands are a few tiles of output pixels counted row after row (so a tile may continue on the next
+  /// row: a 14-pixel row wastes no third of a 6-pixel tile). A task runs its group's blocks one after the
+  /// other over its band: the band's input (kh rows of a few tiles) stays in L1/L2 across the blocks.
+  /// Groups hold as many blocks as fit in l2_weight_bytes, so the deep layers (512 input channels:
+  /// 295 KB per block) run one block per task, and the tasks of one thread take the bands of one block
+  /// in a row, reading that block's weights from L2 instead of once per output row from L3.
+  static constexpr std::size_t l2_weight_bytes = 512 * 1024;
+  static constexpr std::size_t band_tiles = 4;
+  static constexpr schedule schedule_of(const conv2d_geometry& g) {
+    const std::size_t pixels = g.out.h * g.out.w, all_blocks = blocks(g);
+    const std::size_t per_block = std::max<std::size_t>(1, block_weights(g) * sizeof(float));
+    const std::size_t fit = std::clamp<std::size_t>(l2_weight_bytes / per_block, 1, std::max<std::size_t>(all_blocks, 1));
+    // Softmax needs all of a pixel's channels: one group, and the activation after the last block.
+    const std::size_t groups = g.act == activation::softmax ? 1 : (all_blocks + fit - 1) / fit;
+    const std::size_t band = band_tiles * OutPixels;
+    return {groups == 0 ? 0 : (all_blocks + groups - 1) / groups, groups, band, (pixels + band - 1) / band};
+  }
+
   static void run(const conv2d_geometry& g, std::span<const float> packed, const float* in, float* out,
                   std::byte* scratch, std::size_t batch) {
     run_tasks(g, packed, in, out, scratch, batch, 0, tasks(g, batch));
   }
-  /// Threading: one task per output row; tasks write disjoint outputs. scratch: this thread's own.
-  static constexpr std::size_t tasks(const conv2d_geometry& g, std::size_t batch) { return batch * g.out.h; }
-  static void run_tasks(const conv2d_geometry& g, std::span<const float> packed, const float* in, float* out,
-                        std::byte* scratch, std::size_t, std::size_t begin, std::size_t end) {
-    for (std::size_t row = begin; row < end; ++row)
-      run_row(g, packed.data(), in, out, row, reinterpret_cast<float*>(scratch));
+  static constexpr std::size_t tasks(const conv2d_geometry& g, std::size_t batch) {
+    const schedule s = schedule_of(g);
+    return batch * s.groups * s.bands;
   }
-
-  /// One task: output row `row` (of batch * out.h rows), every output channel.
-  static void run_row(const conv2d_geometry& g, const float* packed, const float* in, float* out, std::size_t row,
-                      float* strip) {
-    const std::size_t n = row / g.out.h, oy = row % g.out.h;
-    const float* image = in + n * g.in.elements();
-    float* out_row = out + n * g.out.elements() + oy * g.out.w * g.out.c;
-    if (uses_strips(g)) {
-      strip_row(g, packed, image, out_row, oy, strip);
-    } else {
-      window_row(g, packed, image, out_row, oy);
+  static void run_tasks(const conv2d_geometry& g, std::span<const float> packed, const float* in, float* out,
+                        std::byte*, std::size_t, std::size_t begin, std::size_t end) {
+    const schedule s = schedule_of(g);
+    const std::size_t pixels = g.out.h * g.out.w;
+    const auto inside = interior(g);  // output columns whose windows lie inside the image along x
+    for (std::size_t task = begin; task < end; ++task) {
+      const std::size_t band = task % s.bands, group = task / s.bands % s.groups, n = task / (s.bands * s.groups);
+      const float* image = in + n * g.in.elements();
+      float* out_image = out + n * g.out.elements();
+      const std::size_t first = band * s.band_pixels, last = std::min(pixels, first + s.band_pixels);
+      const std::size_t block_end = std::min(blocks(g), (group + 1) * s.group_blocks);
+      for (std::size_t b = group * s.group_blocks; b < block_end; ++b) {
+        std::size_t q = first;
+        for (; q + OutPixels <= last; q += OutPixels) tile<OutPixels>(g, packed.data(), image, out_image, q, b, inside);
+        [&]<std::size_t... Width>(std::index_sequence<Width...>) {
+          ((last - q == Width ? (tile<Width>(g, packed.data(), image, out_image, q, b, inside), true) : false) || ...);
+        }(std::make_index_sequence<OutPixels>{});
+      }
+      if (g.act == activation::softmax)
+        for (std::size_t p = first; p < last; ++p) reference::apply_activation(g.act, out_image + p * g.out.c, g.out.c);
     }
-    if (g.act != activation::linear && g.act != activation::relu)
-      for (std::size_t ox = 0; ox < g.out.w; ++ox) reference::apply_activation(g.act, out_row + ox * g.out.c, g.out.c);
   }
 
  private:
-  /// Few input channels (VGG16's first layer: 3, so 27 values per window): gather every pixel's window
-  /// of the row into `strip` once, zeros where it falls in the padding; every channel block then runs
-  /// the whole window as one FMA sequence, matching the weights' [ky][kx][ic] order.
-  static void strip_row(const conv2d_geometry& g, const float* packed, const float* image, float* out_row,
-                        std::size_t oy, float* strip) {
-    const std::size_t cin = g.in.c, window = g.kernel.h * g.kernel.w * cin;
-    const auto [first, last] = interior(g);
-    const std::size_t run = g.kernel.w * cin;  // one window row, contiguous in NHWC when dilation.w is 1
-    for (std::size_t ox = 0; ox < g.out.w; ++ox) {
-      float* dst = strip + ox * window;
-      for (std::size_t ky = 0; ky < g.kernel.h; ++ky) {
-        const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(oy * g.stride.h + ky * g.dilation.h) -
-                                  static_cast<std::ptrdiff_t>(g.pad.top);
-        const bool row_inside = iy >= 0 && iy < static_cast<std::ptrdiff_t>(g.in.h);
-        if (g.dilation.w == 1 && (!row_inside || (ox >= first && ox < last))) {
-          // The common case: the whole window row is inside the image (or the row is all padding).
-          const float* src = image + (static_cast<std::size_t>(row_inside ? iy : 0) * g.in.w +
-                                      (row_inside ? ox * g.stride.w - g.pad.left : 0)) * cin;
-          for (std::size_t k = 0; k < run; ++k) dst[k] = row_inside ? src[k] : 0.0f;
-          dst += run;
-          continue;
-        }
-        for (std::size_t kx = 0; kx < g.kernel.w; ++kx, dst += cin) {
-          const std::ptrdiff_t ix = static_cast<std::ptrdiff_t>(ox * g.stride.w + kx * g.dilation.w) -
-                                    static_cast<std::ptrdiff_t>(g.pad.left);
-          const bool inside = iy >= 0 && iy < static_cast<std::ptrdiff_t>(g.in.h) && ix >= 0 &&
-                              ix < static_cast<std::ptrdiff_t>(g.in.w);
-          if (inside)
-            std::copy_n(image + (static_cast<std::size_t>(iy) * g.in.w + static_cast<std::size_t>(ix)) * cin, cin, dst);
-          else
-            std::fill_n(dst, cin, 0.0f);
-        }
-      }
-    }
-    for (std::size_t b = 0; b < blocks(g); ++b) {
-      const float* weights = packed + b * block_weights(g);
-      const float* bias = packed + blocks(g) * block_weights(g) + b * block;
-      std::size_t ox = 0;
-      for (; ox + OutPixels <= g.out.w; ox += OutPixels) strip_tile<OutPixels>(g, strip, weights, bias, out_row, ox, b);
-      [&]<std::size_t... Width>(std::index_sequence<Width...>) {
-        ((g.out.w - ox == Width ? (strip_tile<Width>(g, strip, weights, bias, out_row, ox, b), true) : false) || ...);
-      }(std::make_index_sequence<OutPixels>{});
-    }
-  }
-
-  template <std::size_t Pixels>
-  static void strip_tile(const conv2d_geometry& g, const float* strip, const float* weights, const float* bias,
-                         float* out_row, std::size_t ox0, std::size_t b) {
-    if constexpr (Pixels > 0) {
-      const std::size_t window = g.kernel.h * g.kernel.w * g.in.c;
-      vec acc[Pixels][OcVectors];
-      start_tile<Pixels>(g, acc, bias);
-      const float* x[Pixels];
-      for (std::size_t p = 0; p < Pixels; ++p) x[p] = strip + (ox0 + p) * window;
-      accumulate<Pixels>(acc, x, weights, window);
-      finish_tile<Pixels>(g, acc, out_row, ox0, b);
-    }
-  }
-
-  template <std::size_t Pixels>
-  static void start_tile(const conv2d_geometry& g, vec (&acc)[Pixels][OcVectors], const float* bias) {
-    for (std::size_t v = 0; v < OcVectors; ++v) {
-      const vec start = g.bias ? B::loadu(bias + v * W) : B::zero();
-      for (std::size_t p = 0; p < Pixels; ++p) acc[p][v] = start;
-    }
-  }
-
-  /// Bias was the accumulators' start; here ReLU (other activations run over the finished row) and
-  /// the store, masked for a last block narrower than `block`.
-  template <std::size_t Pixels>
-  static void finish_tile(const conv2d_geometry& g, vec (&acc)[Pixels][OcVectors], float* out_row, std::size_t ox0,
-                          std::size_t b) {
-    const std::size_t cout = g.out.c;
-    const std::size_t valid = std::min(block, cout - b * block);
-    for (std::size_t p = 0; p < Pixels; ++p) {
-      float* dst = out_row + (ox0 + p) * cout + b * block;
-      for (std::size_t v = 0; v < OcVectors; ++v) {
-        vec r = acc[p][v];
-        if (g.act == activation::relu) r = B::max(r, B::zero());
-        if ((v + 1) * W <= valid) B::storeu(dst + v * W, r);
-        else if (v * W < valid) B::store_first(dst + v * W, r, valid - v * W);
-      }
-    }
-  }
-
-  /// Many input channels: each tile walks the kernel window tap by tap.
-  static void window_row(const conv2d_geometry& g, const float* packed, const float* image, float* out_row,
-                         std::size_t oy) {
-    const auto [first, last] = interior(g);
-    for (std::size_t b = 0; b < blocks(g); ++b) {
-      const float* weights = packed + b * block_weights(g);
-      const float* bias = packed + blocks(g) * block_weights(g) + b * block;
-      std::size_t ox = 0;
-      for (; ox + OutPixels <= g.out.w; ox += OutPixels)
-        tile<OutPixels>(g, image, weights, bias, out_row, oy, ox, b, ox >= first && ox + OutPixels <= last);
-      if (ox < g.out.w)
-        remainder_tile(g, image, weights, bias, out_row, oy, ox, b, ox >= first && g.out.w <= last,
-                       std::make_index_sequence<OutPixels>{});
-    }
-  }
-
   /// Taps outside the image read zeros from here, so border pixels use the same full-width tiles.
   static constexpr std::size_t zero_channels = 8192;
   alignas(64) static inline const float zeros[zero_channels] = {};
+
+  /// acc[p][v] += sum over i < count of x[p][i] * w[i][v-th vector]: the FMA loop everything runs in.
+  /// Every index into acc is a compile-time constant once unrolled, so the tile lives in registers.
+  template <std::size_t Pixels>
+  [[gnu::always_inline]] static inline void accumulate(vec (&acc)[Pixels][OcVectors],
+                                                       const float* const (&x)[Pixels], const float* w,
+                                                       std::size_t count) {
+#pragma GCC unroll 2
+    for (std::size_t i = 0; i < count; ++i) {
+      vec wv[OcVectors];
+#pragma GCC unroll 16
+      for (std::size_t v = 0; v < OcVectors; ++v) wv[v] = B::load(w + i * block + v * W);
+#pragma GCC unroll 16
+      for (std::size_t p = 0; p < Pixels; ++p) {
+        const vec xv = B::broadcast(x[p][i]);
+#pragma GCC unroll 16
+        for (std::size_t v = 0; v < OcVectors; ++v) acc[p][v] = B::fma(xv, wv[v], acc[p][v]);
+      }
+    }
+  }
 
   /// Output columns [first, last) whose windows lie entirely inside the image along x.
   static constexpr std::pair<std::size_t, std::size_t> interior(const conv2d_geometry& g) {
@@ -217,65 +162,97 @@ struct conv2d_nhwc {
     return {std::min(first, last), last};
   }
 
-  template <std::size_t... Width>
-  static void remainder_tile(const conv2d_geometry& g, const float* image, const float* weights, const float* bias,
-                             float* out_row, std::size_t oy, std::size_t ox, std::size_t b, bool inside,
-                             std::index_sequence<Width...>) {
-    const std::size_t left = g.out.w - ox;
-    ((left == Width ? (tile<Width>(g, image, weights, bias, out_row, oy, ox, b, inside), true) : false) || ...);
-  }
-
-  /// acc[p][v] += sum over i < count of x[p][i] * w[i][v-th vector]: the FMA loop everything runs in.
+  /// The taps of a tile that reaches into the padding or spans two output rows, one (ky, kx) at a time.
   template <std::size_t Pixels>
-  static void accumulate(vec (&acc)[Pixels][OcVectors], const float* const (&x)[Pixels], const float* w,
-                         std::size_t count) {
-    for (std::size_t i = 0; i < count; ++i) {
-      vec wv[OcVectors];
-#pragma GCC unroll 4
-      for (std::size_t v = 0; v < OcVectors; ++v) wv[v] = B::load(w + i * block + v * W);
-#pragma GCC unroll 8
-      for (std::size_t p = 0; p < Pixels; ++p) {
-        const vec xv = B::broadcast(x[p][i]);
-#pragma GCC unroll 4
-        for (std::size_t v = 0; v < OcVectors; ++v) acc[p][v] = B::fma(xv, wv[v], acc[p][v]);
+  [[gnu::always_inline]] static inline void border_taps(const conv2d_geometry& g, vec (&acc)[Pixels][OcVectors],
+                                                        const float* (&x)[Pixels], const float* image,
+                                                        const float* weights, const std::ptrdiff_t (&y0)[Pixels],
+                                                        const std::ptrdiff_t (&x0)[Pixels]) {
+    const std::size_t cin = g.in.c;
+    const auto in_h = static_cast<std::ptrdiff_t>(g.in.h), in_w = static_cast<std::ptrdiff_t>(g.in.w);
+    for (std::size_t ky = 0; ky < g.kernel.h; ++ky) {
+      const auto dy = static_cast<std::ptrdiff_t>(ky * g.dilation.h);
+      bool any_row = false;
+#pragma GCC unroll 16
+      for (std::size_t p = 0; p < Pixels; ++p) any_row |= y0[p] + dy >= 0 && y0[p] + dy < in_h;
+      if (!any_row) continue;
+      for (std::size_t kx = 0; kx < g.kernel.w; ++kx) {
+        const auto dx = static_cast<std::ptrdiff_t>(kx * g.dilation.w);
+#pragma GCC unroll 16
+        for (std::size_t p = 0; p < Pixels; ++p) {
+          const std::ptrdiff_t iy = y0[p] + dy, ix = x0[p] + dx;
+          x[p] = iy >= 0 && iy < in_h && ix >= 0 && ix < in_w
+                     ? image + (static_cast<std::size_t>(iy) * g.in.w + static_cast<std::size_t>(ix)) * cin
+                     : zeros;
+        }
+        accumulate<Pixels>(acc, x, weights + (ky * g.kernel.w + kx) * cin * block, cin);
       }
     }
   }
 
+  /// Output pixels [q, q + Pixels) (counted row after row over the image), channels of block b:
+  /// bias, every tap of the window, activation, store. A tap outside the image reads zeros; a tap
+  /// row outside the image for every pixel of the tile is skipped (it would add zeros).
   template <std::size_t Pixels>
-  static void tile(const conv2d_geometry& g, const float* image, const float* weights, const float* bias,
-                   float* out_row, std::size_t oy, std::size_t ox0, std::size_t b, bool inside) {
-    if constexpr (Pixels == 0) {
-      return;
-    } else {
-      const std::size_t cin = g.in.c;
-      vec acc[Pixels][OcVectors];
-      start_tile<Pixels>(g, acc, bias);
-      const float* x[Pixels];
-      for (std::size_t ky = 0; ky < g.kernel.h; ++ky) {
-        const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(oy * g.stride.h + ky * g.dilation.h) -
-                                  static_cast<std::ptrdiff_t>(g.pad.top);
-        if (iy < 0 || iy >= static_cast<std::ptrdiff_t>(g.in.h)) continue;  // a zero row adds nothing
-        const float* image_row = image + static_cast<std::size_t>(iy) * g.in.w * cin;
-        const float* w = weights + ky * g.kernel.w * cin * block;
-        if (inside && g.dilation.w == 1) {
-          // The taps kx = 0..kw-1 of one pixel are kw*cin consecutive floats, as are their weights.
-          for (std::size_t p = 0; p < Pixels; ++p)
-            x[p] = image_row + ((ox0 + p) * g.stride.w - g.pad.left) * cin;
-          accumulate<Pixels>(acc, x, w, g.kernel.w * cin);
-          continue;
-        }
-        for (std::size_t kx = 0; kx < g.kernel.w; ++kx) {
-          for (std::size_t p = 0; p < Pixels; ++p) {
-            const std::ptrdiff_t ix = static_cast<std::ptrdiff_t>((ox0 + p) * g.stride.w + kx * g.dilation.w) -
-                                      static_cast<std::ptrdiff_t>(g.pad.left);
-            x[p] = ix >= 0 && ix < static_cast<std::ptrdiff_t>(g.in.w) ? image_row + static_cast<std::size_t>(ix) * cin
-                                                                       : zeros;
-          }
-          accumulate<Pixels>(acc, x, w + kx * cin * block, cin);
+  static void tile(const conv2d_geometry& g, const float* packed, const float* image, float* out_image,
+                   std::size_t q, std::size_t b, std::pair<std::size_t, std::size_t> inside) {
+    if constexpr (Pixels > 0) {
+      const std::size_t cin = g.in.c, cout = g.out.c;
+      const float* weights = packed + b * block_weights(g);
+      const float* bias = packed + blocks(g) * block_weights(g) + b * block;
+      std::ptrdiff_t y0[Pixels], x0[Pixels];  // the window's top-left input position, per pixel
+      const std::size_t ox0 = q % g.out.w;
+      {
+        std::size_t oy = q / g.out.w, ox = ox0;
+#pragma GCC unroll 16
+        for (std::size_t p = 0; p < Pixels; ++p) {
+          y0[p] = static_cast<std::ptrdiff_t>(oy * g.stride.h) - static_cast<std::ptrdiff_t>(g.pad.top);
+          x0[p] = static_cast<std::ptrdiff_t>(ox * g.stride.w) - static_cast<std::ptrdiff_t>(g.pad.left);
+          if (++ox == g.out.w) ox = 0, ++oy;
         }
       }
-      finish_tile<Pixels>(g, acc, out_row, ox0, b);
+      vec acc[Pixels][OcVectors];
+#pragma GCC unroll 16
+      for (std::size_t v = 0; v < OcVectors; ++v) {
+        const vec start = g.bias ? B::load(bias + v * W) : B::zero();
+#pragma GCC unroll 16
+        for (std::size_t p = 0; p < Pixels; ++p) acc[p][v] = start;
+      }
+      const float* x[Pixels];
+      if (g.dilation.w == 1 && ox0 >= inside.first && ox0 + Pixels <= inside.second) {
+        // One output row, every window inside the image along x: a window row's kw taps are kw*cin
+        // consecutive floats (as are their weights), so one FMA loop runs them (same order, same sums).
+        for (std::size_t ky = 0; ky < g.kernel.h; ++ky) {
+          const std::ptrdiff_t iy = y0[0] + static_cast<std::ptrdiff_t>(ky * g.dilation.h);
+          if (iy < 0 || iy >= static_cast<std::ptrdiff_t>(g.in.h)) continue;
+          const float* image_row = image + static_cast<std::size_t>(iy) * g.in.w * cin;
+#pragma GCC unroll 16
+          for (std::size_t p = 0; p < Pixels; ++p) x[p] = image_row + static_cast<std::size_t>(x0[p]) * cin;
+          accumulate<Pixels>(acc, x, weights + ky * g.kernel.w * cin * block, g.kernel.w * cin);
+        }
+      } else {
+        border_taps<Pixels>(g, acc, x, image, weights, y0, x0);
+      }
+      if (g.act == activation::relu) {
+#pragma GCC unroll 16
+        for (std::size_t p = 0; p < Pixels; ++p)
+#pragma GCC unroll 16
+          for (std::size_t v = 0; v < OcVectors; ++v) acc[p][v] = B::max(acc[p][v], B::zero());
+      }
+      const std::size_t valid = std::min(block, cout - b * block);  // the last block may be narrower
+#pragma GCC unroll 16
+      for (std::size_t p = 0; p < Pixels; ++p) {
+        float* dst = out_image + (q + p) * cout + b * block;
+#pragma GCC unroll 16
+        for (std::size_t v = 0; v < OcVectors; ++v) {
+          if ((v + 1) * W <= valid) B::storeu(dst + v * W, acc[p][v]);
+          else if (v * W < valid) B::store_first(dst + v * W, acc[p][v], valid - v * W);
+        }
+      }
+      // Other element-wise activations run over the stored values (they are not all in the shim).
+      if (g.act == activation::tanh || g.act == activation::sigmoid)
+        for (std::size_t p = 0; p < Pixels; ++p)
+          reference::apply_activation(g.act, out_image + (q + p) * cout + b * block, valid);
     }
   }
 };

@@ -1,10 +1,11 @@
 #pragma once
-// Direct convolution for layers with few input channels (an image's 1 to 4), such as VGG16's first
-// layer (224x224x3 -> 64, 3x3): written against the SIMD shim, NHWC like every other kernel.
-//
-// A window has only kh*kw*cin values (27 for VGG16), so the work around the FMAs decides the speed.
-// direct::conv2d_nhwc gathers every pixel's window into a strip first (a quarter of its time on that
-// layer) and keeps its accumulators in memory between its FMA loop and its stores. Here:
+// Direct convolution, one output row per task over every block of output channels, each pixel's window
+// read through a table of offsets: written against the SIMD shim, NHWC like every other kernel. Written
+// for VGG16's first layer (224x224x3 -> 64, 3x3), where a window has only kh*kw*cin values (27), so
+// the work around the FMAs decides the speed; it is also 2-5% faster than direct::conv2d_nhwc on 64-128
+// input channels. Its cost is the schedule: every output row reads all of the layer's weights, which
+// only stay in L2 for small layers, so on narrow outputs with large weights (VGG16's blocks 4-5) it
+// loses 15-20% to conv2d_nhwc's blocked schedule (direct/selection.hpp chooses between them). Here:
 //   * No gather. In NHWC the kw taps of one window row are kw*cin consecutive floats of an input row,
 //     so a pixel's window is kh runs at fixed distances from its first value: a table holds, for every
 //     k of the window, the distance of its value from the pixel's first value, and one loop over k
@@ -44,7 +45,7 @@
 namespace constnet::kernels::direct {
 
 template <class Backend, std::size_t OcVectors, std::size_t OutPixels>
-struct conv2d_few_channels_nhwc {
+struct conv2d_rows_nhwc {
   using B = Backend;
   using vec = typename B::vec;
   static constexpr std::size_t W = B::width;
@@ -53,16 +54,13 @@ struct conv2d_few_channels_nhwc {
  private:
   using packing = conv2d_nhwc<Backend, OcVectors, OutPixels>;
   static constexpr diagnostic name_storage =
-      compose_name("f32_conv2d_direct_fewc_nhwc_", block, "o", OutPixels, "w_", B::name, "_", B::isa);
+      compose_name("f32_conv2d_direct_rows_nhwc_", block, "o", OutPixels, "w_", B::name, "_", B::isa);
 
  public:
   static constexpr std::string_view name = name_storage.view();
 
-  /// Image inputs (1-4 channels) are what this kernel was written and tuned for. It measured faster than
-  /// direct::conv2d_nhwc at every channel count tried (1-64, 3x3, 5x5, 7x7/2, 1x1, relu, 1 thread: e.g.
-  /// 112x112x8 -> 64 3x3 1.23 vs 1.49 ms, 56x56x64 -> 64 3x3 2.42 vs 2.50 ms), so this limit is one of
-  /// scope, not speed.
-  static constexpr std::size_t max_channels = 4;
+  /// Marks the kernel for the registry's selection (direct/selection.hpp).
+  static constexpr bool row_tasks = true;
   /// Scratch stays bounded (and the table's offsets fit in 32 bits).
   static constexpr std::size_t max_scratch_floats = std::size_t{1} << 22;
 
@@ -77,7 +75,7 @@ struct conv2d_few_channels_nhwc {
   }
 
   static constexpr bool supports(const conv2d_geometry& g) {
-    return g.in.c >= 1 && g.in.c <= max_channels && scratch_floats(g) <= max_scratch_floats &&
+    return g.in.c >= 1 && scratch_floats(g) <= max_scratch_floats &&
            g.kernel.h * g.dilation.h * g.in.w * g.in.c <= max_scratch_floats;
   }
   static constexpr std::size_t scratch_bytes(const conv2d_geometry& g, std::size_t) {
