@@ -1,6 +1,7 @@
 // Writes the small image files the tests and the image_loader fuzzer start from: well-formed images
-// (PNG, BMP, JPEG, TGA through stb_image_write; a GIF built here, as stb cannot write GIF) and files whose
-// headers declare huge dimensions over a few bytes of data. Deterministic: run it again, get the same bytes.
+// (PNG, BMP, JPEG, TGA through stb_image_write; GIFs, one still and one animated, built here, as stb
+// cannot write GIF) and files whose headers declare huge dimensions over a few bytes of data.
+// Deterministic: run it again, get the same bytes.
 //
 //   g++ -std=c++20 -I/usr/include/stb tools/make_test_images.cpp -lstb -o /tmp/make_test_images
 //   /tmp/make_test_images tests/data/images tests/fuzz_corpus/image_loader
@@ -90,15 +91,11 @@ bytes bmp_declaring(std::uint32_t width, std::uint32_t height) {
   return out;
 }
 
-/// A GIF of width x height pixels with a 4-colour palette. LZW with a clear code before every pixel
-/// keeps every code 3 bits wide: valid, just not compressed.
-bytes gif(std::uint16_t width, std::uint16_t height, const std::array<std::array<std::uint8_t, 3>, 4>& palette,
-          const std::vector<std::uint8_t>& indices) {
-  bytes out = {'G', 'I', 'F', '8', '9', 'a'};
-  put16le(out, width);
-  put16le(out, height);
-  out.insert(out.end(), {0xf1, 0, 0});  // global colour table of 2^(1+1) entries
-  for (const auto& c : palette) out.insert(out.end(), c.begin(), c.end());
+using gif_palette = std::array<std::array<std::uint8_t, 3>, 4>;
+
+/// One GIF image: descriptor and LZW data for width x height palette indices. LZW with a clear code
+/// before every pixel keeps every code 3 bits wide: valid, just not compressed.
+void gif_image(bytes& out, std::uint16_t width, std::uint16_t height, const std::vector<std::uint8_t>& indices) {
   out.push_back(0x2c);  // image descriptor
   put16le(out, 0);
   put16le(out, 0);
@@ -130,6 +127,31 @@ bytes gif(std::uint16_t width, std::uint16_t height, const std::array<std::array
     out.insert(out.end(), lzw.begin() + static_cast<std::ptrdiff_t>(i), lzw.begin() + static_cast<std::ptrdiff_t>(i + n));
   }
   out.push_back(0);
+}
+
+/// A GIF89a of width x height pixels with a 4-colour palette and one frame per entry of frames, each a
+/// full-size image of palette indices. With more than one frame it is an animation as browsers write
+/// them: a NETSCAPE2.0 loop extension, then before each frame a graphic control extension (0.5 s,
+/// no disposal, no transparency).
+bytes gif(std::uint16_t width, std::uint16_t height, const gif_palette& palette,
+          const std::vector<std::vector<std::uint8_t>>& frames) {
+  bytes out = {'G', 'I', 'F', '8', '9', 'a'};
+  put16le(out, width);
+  put16le(out, height);
+  out.insert(out.end(), {0xf1, 0, 0});  // global colour table of 2^(1+1) entries
+  for (const auto& c : palette) out.insert(out.end(), c.begin(), c.end());
+  const bool animated = frames.size() > 1;
+  if (animated) {  // application extension: loop forever
+    out.insert(out.end(), {0x21, 0xff, 11, 'N', 'E', 'T', 'S', 'C', 'A', 'P', 'E', '2', '.', '0', 3, 1, 0, 0, 0});
+  }
+  for (const auto& indices : frames) {
+    if (animated) {  // graphic control extension: disposal 1 (leave in place), delay 50 cs
+      out.insert(out.end(), {0x21, 0xf9, 4, 0x04});
+      put16le(out, 50);
+      out.insert(out.end(), {0, 0});  // transparent index (unused), block terminator
+    }
+    gif_image(out, width, height, indices);
+  }
   out.push_back(0x3b);
   return out;
 }
@@ -161,9 +183,12 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(corpus);
 
   // tests/data/images: what the tests cannot make with stb_image_write.
-  const std::array<std::array<std::uint8_t, 3>, 4> palette = {{{255, 0, 0}, {0, 255, 0}, {0, 0, 255}, {255, 255, 255}}};
-  const bytes four_colours = gif(4, 2, palette, {0, 1, 2, 3, 3, 2, 1, 0});
+  const gif_palette palette = {{{255, 0, 0}, {0, 255, 0}, {0, 0, 255}, {255, 255, 255}}};
+  const bytes four_colours = gif(4, 2, palette, {{0, 1, 2, 3, 3, 2, 1, 0}});
   save(data / "four_colours.gif", four_colours);
+  // Two frames that differ at every pixel: a loader must return the first (0 1 2 3 / 3 2 1 0).
+  const bytes two_frames = gif(4, 2, palette, {{0, 1, 2, 3, 3, 2, 1, 0}, {1, 0, 3, 2, 2, 3, 0, 1}});
+  save(data / "two_frames.gif", two_frames);
   save(data / "huge_dimensions.png", png_declaring(16000, 16000));       // 256 Mpx, which stb would try
   save(data / "too_wide.png", png_declaring(40000, 1));                  // one side past 32768
   save(data / "huge_dimensions.bmp", bmp_declaring(30000, 30000));       // 2.7 GB if decoded
@@ -188,6 +213,7 @@ int main(int argc, char** argv) {
   save(corpus / "card.jpg", jpg);
   save(corpus / "card.tga", tga);
   save(corpus / "four_colours.gif", four_colours);
+  save(corpus / "two_frames.gif", two_frames);
   save(corpus / "huge_dimensions.png", png_declaring(16000, 16000));
   save(corpus / "huge_dimensions.bmp", bmp_declaring(30000, 30000));
   return 0;

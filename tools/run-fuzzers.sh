@@ -3,27 +3,30 @@
 # time, starting from its seed corpus in tests/fuzz_corpus/<name>/. Exits nonzero if any target finds a
 # crash, a sanitizer report, a leak or an input that takes longer than 10 s.
 #
-#   tools/run-fuzzers.sh                    # 30 s per target, as CI runs it
+#   tools/run-fuzzers.sh                    # 60 s per target, as CI runs it (keras_hdf5: seeds only)
 #   tools/run-fuzzers.sh 3600               # an hour per target
 #   tools/run-fuzzers.sh 600 safetensors    # only the named targets
 #
-# keras_hdf5 mostly fuzzes Debian's libhdf5, which crashes on mutated files by itself within a few
-# thousand inputs (fuzz/libhdf5_findings/). Unless it is named, it only replays its seed corpus (each file
-# once, which checks our reader on the committed malformed files under ASan), so a failure means ours.
+# The exception, keras_hdf5: it mostly fuzzes Debian's libhdf5 1.10.8, which has a heap overflow of its
+# own (an out-of-bounds read in H5O__msg_iterate_real on a file with one changed byte; found within
+# about 2,000 inputs, see fuzz/libhdf5_findings/README.md). A timed run would fail on libhdf5, not on
+# us, so unless it is named it only replays its seed corpus (each file once, which checks our reader
+# on the committed malformed files under ASan), and a failure there means ours. Naming it
+# (tools/run-fuzzers.sh 600 keras_hdf5) fuzzes it for the given time, where such findings are expected.
 #
 # Inputs the fuzzers discover go to build/fuzz/corpus/<name>/ (kept between runs, never committed);
 # a failing input is written to build/fuzz/artifacts/<name>/ and can be replayed with
 #   build/fuzz/fuzz/fuzz_<name> build/fuzz/artifacts/<name>/crash-...
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=${1:-30}
+seconds=${1:-60}  # the issue's "about a minute" per target in CI
 if [ $# -gt 0 ]; then shift; fi
 only=("$@")
 
 cmake --preset fuzz
 cmake --build --preset fuzz -j "$(nproc)"
 
-replay_only_unless_named=(keras_hdf5)
+replay_only_unless_named=(keras_hdf5)  # see above: libhdf5's own heap overflow
 
 status=0
 found=0

@@ -141,6 +141,23 @@ BOOST_AUTO_TEST_CASE(gif_first_frame_decodes_to_rgba) {
   BOOST_TEST(values_of(gif) == expected, boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(animated_gif_gives_its_first_frame) {
+  // two_frames.gif: 4x2, same palette; frame 1 is four_colours' 0 1 2 3 / 3 2 1 0, frame 2 is
+  // 1 0 3 2 / 2 3 0 1, different at every pixel (stb_image decodes both: see make_test_images.cpp).
+  const io::image gif = io::load_image(data_dir / "two_frames.gif");
+  BOOST_TEST(gif.width() == 4u);
+  BOOST_TEST(gif.height() == 2u);
+  BOOST_TEST(gif.channels() == 4u);
+  const std::vector<int> first = {255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255, 255, 255, 255, 255,
+                                  255, 255, 255, 255, 0, 0, 255, 255, 0, 255, 0, 255, 255, 0, 0, 255};
+  const std::vector<int> second = {0, 255, 0, 255, 255, 0, 0, 255, 255, 255, 255, 255, 0, 0, 255, 255,
+                                   0, 0, 255, 255, 255, 255, 255, 255, 255, 0, 0, 255, 0, 255, 0, 255};
+  const std::vector<int> got = values_of(gif);
+  BOOST_TEST(got == first, boost::test_tools::per_element());
+  for (std::size_t p = 0; p < 8; ++p)  // no pixel of the second frame shows through
+    BOOST_TEST(!std::equal(second.begin() + 4 * p, second.begin() + 4 * p + 4, got.begin() + 4 * p), "pixel " << p);
+}
+
 BOOST_AUTO_TEST_CASE(load_image_reads_files_and_reports_missing_ones_as_io_error) {
   scratch_dir dir("load");
   const io::image original = known_image(9, 4, 3);
