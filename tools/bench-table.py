@@ -84,7 +84,7 @@ def to_cpu_clock(run):
         return run
     r = dict(run)
     threads = int(parts_of(run)[1].get("threads", "1"))
-    if parts_of(run)[0][:1] in (["vs_onednn"], ["vs_onednn_pipeline"]):
+    if parts_of(run)[0][:1] in (["vs_onednn"], ["direct_vs_onednn"], ["vs_onednn_pipeline"]):
         if "constnet_cpu_ms" not in r:
             return run
         scale = r["constnet_ms"] / r["constnet_cpu_ms"]
@@ -174,7 +174,7 @@ def ceilings(contexts, runs):
 
 def conv_tables(runs, summary):
     conv = [r for r in runs if parts_of(r)[0][:1] == ["conv"]]
-    versus = [r for r in runs if parts_of(r)[0][:1] == ["vs_onednn"]]
+    versus = [r for r in runs if parts_of(r)[0][:1] in (["vs_onednn"], ["direct_vs_onednn"])]
     if not conv and not versus:
         return ""
     onednn = {}
@@ -196,7 +196,8 @@ def conv_tables(runs, summary):
 
     def key(r):
         p, params = parts_of(r)
-        return (int(params.get("threads", "1")), order.get(p[1], 0), p[0] == "vs_onednn", p[2].startswith("onednn") if len(p) > 2 else True)
+        return (int(params.get("threads", "1")), order.get(p[1], 0), p[0].endswith("vs_onednn"), p[0] == "vs_onednn",
+                p[2].startswith("onednn") if len(p) > 2 else True)
 
     for r in sorted(conv + versus, key=key):
         p, params = parts_of(r)
@@ -210,8 +211,8 @@ def conv_tables(runs, summary):
             rows.append([layer, shape, kernel, threads, message, "", "", "", ""])
             continue
         c = r
-        if p[0] == "vs_onednn":
-            kernel = "default, same loop as oneDNN"
+        if p[0].endswith("vs_onednn"):
+            kernel = ("default" if p[0] == "vs_onednn" else f"best direct: {direct_kernel_of(r)}") + ", same loop as oneDNN"
             rows.append([layer, shape, kernel, threads, fmt_ms(c.get("constnet_ms")), fmt(c.get("GFLOP/s")),
                          fmt(c.get("%peak")), fmt_ms(c.get("onednn_ms")), fmt(c.get("ratio"), 2)])
             continue
@@ -227,6 +228,12 @@ def conv_tables(runs, summary):
                   "oneDNN direct (ms)", "ratio"], rows)
 
 
+def direct_kernel_of(run):
+    """The constnet kernel a direct_vs_onednn row timed, from its label ("<layer> <shape> <kernel> vs oneDNN ...")."""
+    words = run.get("label", "").split()
+    return words[2].replace("f32_conv2d_", "") if len(words) > 2 else "?"
+
+
 def conv_summary(conv, versus, layers, onednn):
     kernels = OrderedDict()
     cell = {}
@@ -236,7 +243,7 @@ def conv_summary(conv, versus, layers, onednn):
         kernels.setdefault(kernel, None)
         cell[(layer, kernel, threads)] = None if r.get("error_occurred") else (ms(r), r.get("%peak"))
     same_loop = {}
-    for r in versus:
+    for r in (r for r in versus if parts_of(r)[0][0] == "vs_onednn"):
         p, params = parts_of(r)
         if not r.get("error_occurred"):
             same_loop[(p[1], params.get("threads", "1"))] = r.get("ratio")
