@@ -30,6 +30,7 @@
 #include "constnet/kernels/kernel_name.hpp"
 #include "constnet/kernels/reference/activation.hpp"
 #include "constnet/kernels/simd/backends.hpp"
+#include "constnet/kernels/simd/register_tile.hpp"
 
 namespace constnet::kernels::direct {
 
@@ -134,23 +135,13 @@ struct conv2d_nhwc {
   alignas(64) static inline const float zeros[zero_channels] = {};
 
   /// acc[p][v] += sum over i < count of x[p][i] * w[i][v-th vector]: the FMA loop everything runs in.
-  /// Every index into acc is a compile-time constant once unrolled, so the tile lives in registers.
+  /// Unrolled twice: 2-4% faster than not on VGG16's 64-256-channel layers (4 times was slower).
   template <std::size_t Pixels>
   [[gnu::always_inline]] static inline void accumulate(vec (&acc)[Pixels][OcVectors],
                                                        const float* const (&x)[Pixels], const float* w,
                                                        std::size_t count) {
 #pragma GCC unroll 2
-    for (std::size_t i = 0; i < count; ++i) {
-      vec wv[OcVectors];
-#pragma GCC unroll 16
-      for (std::size_t v = 0; v < OcVectors; ++v) wv[v] = B::load(w + i * block + v * W);
-#pragma GCC unroll 16
-      for (std::size_t p = 0; p < Pixels; ++p) {
-        const vec xv = B::broadcast(x[p][i]);
-#pragma GCC unroll 16
-        for (std::size_t v = 0; v < OcVectors; ++v) acc[p][v] = B::fma(xv, wv[v], acc[p][v]);
-      }
-    }
+    for (std::size_t i = 0; i < count; ++i) simd::tile::fma_step<B>(acc, x, i, w + i * block);
   }
 
   /// Output columns [first, last) whose windows lie entirely inside the image along x.
@@ -212,12 +203,7 @@ struct conv2d_nhwc {
         }
       }
       vec acc[Pixels][OcVectors];
-#pragma GCC unroll 16
-      for (std::size_t v = 0; v < OcVectors; ++v) {
-        const vec start = g.bias ? B::load(bias + v * W) : B::zero();
-#pragma GCC unroll 16
-        for (std::size_t p = 0; p < Pixels; ++p) acc[p][v] = start;
-      }
+      simd::tile::start<B>(acc, g.bias ? bias : nullptr);
       const float* x[Pixels];
       if (g.dilation.w == 1 && ox0 >= inside.first && ox0 + Pixels <= inside.second) {
         // One output row, every window inside the image along x: a window row's kw taps are kw*cin
@@ -233,22 +219,8 @@ struct conv2d_nhwc {
       } else {
         border_taps<Pixels>(g, acc, x, image, weights, y0, x0);
       }
-      if (g.act == activation::relu) {
-#pragma GCC unroll 16
-        for (std::size_t p = 0; p < Pixels; ++p)
-#pragma GCC unroll 16
-          for (std::size_t v = 0; v < OcVectors; ++v) acc[p][v] = B::max(acc[p][v], B::zero());
-      }
       const std::size_t valid = std::min(block, cout - b * block);  // the last block may be narrower
-#pragma GCC unroll 16
-      for (std::size_t p = 0; p < Pixels; ++p) {
-        float* dst = out_image + (q + p) * cout + b * block;
-#pragma GCC unroll 16
-        for (std::size_t v = 0; v < OcVectors; ++v) {
-          if ((v + 1) * W <= valid) B::storeu(dst + v * W, acc[p][v]);
-          else if (v * W < valid) B::store_first(dst + v * W, acc[p][v], valid - v * W);
-        }
-      }
+      simd::tile::finish<B>(acc, g.act, out_image + q * cout + b * block, cout, valid);
       // Other element-wise activations run over the stored values (they are not all in the shim).
       if (g.act == activation::tanh || g.act == activation::sigmoid)
         for (std::size_t p = 0; p < Pixels; ++p)

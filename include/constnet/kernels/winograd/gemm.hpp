@@ -11,6 +11,8 @@
 
 #include <cstddef>
 
+#include "constnet/kernels/simd/register_tile.hpp"
+
 namespace constnet::kernels::winograd {
 
 template <class B, std::size_t Rows, std::size_t OcVectors>
@@ -24,10 +26,7 @@ struct gemm_micro_kernel {
   static void run(const float* a, std::size_t a_stride, const float* b, std::size_t k, float* c, std::size_t c_stride,
                   const float* prefetch = nullptr) {
     vec acc[Rows][OcVectors];
-#pragma GCC unroll 8
-    for (std::size_t p = 0; p < Rows; ++p)
-#pragma GCC unroll 4
-      for (std::size_t v = 0; v < OcVectors; ++v) acc[p][v] = B::zero();
+    simd::tile::start<B>(acc, nullptr);
     const float* row[Rows];
 #pragma GCC unroll 8
     for (std::size_t p = 0; p < Rows; ++p) row[p] = a + p * a_stride;
@@ -46,17 +45,7 @@ struct gemm_micro_kernel {
                                                  const float* b, std::size_t i, const float* prefetch) {
     constexpr std::size_t line = 64 / sizeof(float);
     if (prefetch != nullptr && (i * block) % line == 0) __builtin_prefetch(prefetch + i * block, 0, 3);
-    {
-      vec w[OcVectors];
-#pragma GCC unroll 4
-      for (std::size_t v = 0; v < OcVectors; ++v) w[v] = B::load(b + i * block + v * W);
-#pragma GCC unroll 8
-      for (std::size_t p = 0; p < Rows; ++p) {
-        const vec x = B::broadcast(row[p][i]);
-#pragma GCC unroll 4
-        for (std::size_t v = 0; v < OcVectors; ++v) acc[p][v] = B::fma(x, w[v], acc[p][v]);
-      }
-    }
+    simd::tile::fma_step<B>(acc, row, i, b + i * block);
   }
 };
 
