@@ -15,7 +15,8 @@
 // The fast convolution backward runs the forward registry's kernel on the transposed geometry, Winograd
 // for 3x3 stride-1 layers with 16+ output channels: on such layers (odd sizes, 16-64 channels, same and
 // valid padding) it is checked alone against the reference backward in double with the same bound, in
-// a network of them against the double gradient, and bitwise across 1 and 2 threads.
+// a network of them against the double gradient, and bitwise across 1 and 2 threads; where the exact
+// dx is 0 (dz zero under the whole window) it must be exactly 0.
 // The networks' activations are checked to be away from the kinks finite differences cannot cross: no
 // two values of a max-pool window within 1e-4 of each other (near-ties; a window of ReLU zeros is
 // harmless), no ReLU input within 1e-4 of 0 (a step of h = 1e-5 moves them by about 1e-5).
@@ -291,7 +292,8 @@ BOOST_AUTO_TEST_CASE(winograd_backward_matches_the_reference_backward) {
                            {1, 1}, {p, p, p, p}, activation::relu, true};
   };
   std::size_t seed = 30;
-  auto check = [&]<conv2d_geometry G>(std::size_t batch, std::string_view tile) {
+  // sparse: dz is zero but at one pixel per image, so dx must be exactly 0 outside that pixel's window.
+  auto check = [&]<conv2d_geometry G>(std::size_t batch, std::string_view tile, bool sparse = false) {
     using K = kernels::backward::kernel_for<kernels::best_available, G>;
     BOOST_TEST_CONTEXT(K::name << ", " << G.in.h << "x" << G.in.w << "x" << G.in.c << " -> " << G.out.h << "x"
                                << G.out.w << "x" << G.out.c << ", batch " << batch) {
@@ -301,7 +303,10 @@ BOOST_AUTO_TEST_CASE(winograd_backward_matches_the_reference_backward) {
       std::vector<float> weights(9 * G.in.c * G.out.c + G.out.c);
       const double stddev = std::sqrt(2.0 / static_cast<double>(9 * G.in.c));
       for (float& w : weights) w = static_cast<float>(stddev * random.normal());
-      const std::vector<float> dz = constnet::testing::random_images(batch * G.out.elements(), seed + 1);
+      std::vector<float> dz = constnet::testing::random_images(batch * G.out.elements(), seed + 1);
+      if (sparse)
+        for (std::size_t i = 0; i < dz.size(); ++i)
+          if (i % G.out.elements() / G.out.c != (G.out.h / 2) * G.out.w + G.out.w / 3) dz[i] = 0.0f;
       aligned_buffer<float> packed(K::packed_floats(G));
       K::pack(G, weights, packed.span());
       const std::size_t scratch_bytes = K::scratch_bytes(G, batch), tasks = K::tasks(G, batch);
@@ -312,15 +317,22 @@ BOOST_AUTO_TEST_CASE(winograd_backward_matches_the_reference_backward) {
         std::memset(scratch.data(), 0x5A + static_cast<int>(c), scratch_bytes);
         K::run_tasks(G, std::as_const(packed).span(), dz.data(), dx.data(), scratch.data(), batch, cuts[c], cuts[c + 1]);
       }
+      aligned_buffer<std::byte> first_scratch(scratch_bytes);
+      if constexpr (K::restores_zeros) K::finish(G, dz.data(), dx.data(), first_scratch.data(), batch);
       std::vector<double> want(dx.size());
       const std::vector<double> w_double = to_double(weights), dz_double = to_double(dz);
       kernels::backward::conv2d::run<double>(G, w_double, dz_double.data(), want.data(), nullptr, batch);
       double worst = 0;
+      std::size_t zeros = 0, lost_zeros = 0;
       for (std::size_t i = 0; i < dx.size(); ++i) {
         const double e = std::abs(dx[i] - want[i]);
         worst = std::isnan(e) ? INFINITY : std::max(worst, e);
+        zeros += want[i] == 0.0;
+        lost_zeros += want[i] == 0.0 && dx[i] != 0.0f;
       }
       BOOST_TEST(worst <= 1e-4 * std::max(1.0, max_abs(want)));
+      BOOST_TEST(lost_zeros == 0u, lost_zeros << " of " << zeros << " exact zeros lost");
+      if (sparse) BOOST_TEST(zeros > dx.size() / 2);
       BOOST_TEST(max_abs(want) > 0.1);  // a gradient that can be wrong
     }
   };
@@ -331,6 +343,9 @@ BOOST_AUTO_TEST_CASE(winograd_backward_matches_the_reference_backward) {
   check.operator()<conv3x3(25, 29, 64, 24, true)>(1, f4);
   check.operator()<conv3x3(30, 28, 16, 32, false)>(2, f4);  // valid: the transposed layer pads by 2
   check.operator()<conv3x3(26, 26, 3, 64, true)>(1, f4);    // a first layer: dx has 3 channels
+  check.operator()<conv3x3(13, 11, 16, 16, true)>(2, f2, true);
+  check.operator()<conv3x3(27, 25, 32, 48, true)>(1, f4, true);
+  check.operator()<conv3x3(30, 28, 16, 32, false)>(1, f4, true);
 }
 
 BOOST_AUTO_TEST_CASE(winograd_backward_in_a_network) {

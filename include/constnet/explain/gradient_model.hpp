@@ -265,6 +265,9 @@ class gradient_model : public model<Network, input_gradients, Options...> {
               kernel::run_tasks(g, weights, dy, dx, batch_size, begin, end);
           };
           this->pool().parallel_for(kernel::tasks(g, batch_size), body);
+          // After every task, on the first thread's scratch (see kernels/backward/registry.hpp).
+          if constexpr (requires { kernel::finish(g, dy, dx, scratch, batch_size); })
+            kernel::finish(g, dy, dx, scratch, batch_size);
         } else {
           kernel::run(g, weights, dy, dx, scratch, batch_size);
         }

@@ -12,10 +12,20 @@
 // the few-channels or direct kernel otherwise. Tasks, scratch and the split over threads are
 // Forward's on the transposed geometry, so dx is bitwise the same for any thread count when Forward's is.
 //
+// Exact zeros: dx is exactly 0 at a pixel whose window on dz is all zeros, and receptive fields
+// (explain/receptive_field.hpp, the "image changes only inside the field" of a neuron's maximization)
+// rely on it. The direct kernels keep such zeros (every product is 0), Winograd does not: its transforms
+// mix the pixels of an m x m tile, so a tile straddling the edge of dz's support leaves rounding residue
+// (about 1e-8 of the tile's values) on pixels whose window sees only zeros. After a Winograd Forward,
+// finish() sets those pixels back to 0: one pass that marks the dz pixels with any nonzero channel
+// (stopping at the first, so a dense dz costs about one read per pixel), then a look at each dx pixel's
+// window of marks. Everywhere else dx is Forward's output untouched.
+//
 // Strides above 1 make dx a convolution of dz with zeros inserted between pixels; that case (and a
 // padding larger than the dilated kernel) goes to the scalar reference (backward/conv2d.hpp), as does a
 // Forward without its own packing (the forward reference).
 
+#include <algorithm>
 #include <cstddef>
 #include <span>
 #include <string_view>
@@ -76,17 +86,22 @@ struct conv2d_transposed {
     Forward::pack(g, c, p);
   };
   static constexpr bool has_tasks = requires(const conv2d_geometry& g) { Forward::tasks(g, std::size_t{1}); };
+  /// The dx pixel marks finish() keeps in scratch: one byte per dz pixel of one image.
+  static constexpr std::size_t mark_bytes(const conv2d_geometry& g) { return restores_zeros ? g.out.h * g.out.w : 0; }
   static constexpr diagnostic name_storage = compose_name("f32_conv2d_input_gradient_through_", Forward::name);
 
  public:
   static constexpr std::string_view name = name_storage.view();
+  /// Whether finish() must run after the tasks (see above): Forward is a Winograd kernel.
+  static constexpr bool restores_zeros = requires { Forward::output_tile; };
 
   static constexpr bool supports(const conv2d_geometry& g) {
     if constexpr (!packs) return false;
     else return transposable(g) && Forward::supports(transposed(g));
   }
+  /// Forward's on the transposed geometry; at least mark_bytes(g) (finish() uses the first thread's).
   static constexpr std::size_t scratch_bytes(const conv2d_geometry& g, std::size_t batch) {
-    return Forward::scratch_bytes(transposed(g), batch);
+    return std::max(Forward::scratch_bytes(transposed(g), batch), mark_bytes(g));
   }
   static constexpr std::size_t packed_floats(const conv2d_geometry& g) { return Forward::packed_floats(transposed(g)); }
 
@@ -100,6 +115,7 @@ struct conv2d_transposed {
   static void run(const conv2d_geometry& g, std::span<const float> packed, const float* dz, float* dx,
                   std::byte* scratch, std::size_t batch) {
     Forward::run(transposed(g), packed, dz, dx, scratch, batch);
+    if constexpr (restores_zeros) finish(g, dz, dx, scratch, batch);
   }
   /// Forward's tasks on the transposed geometry (whatever they split: rows, tile blocks, channel
   /// groups); scratch: this thread's own.
@@ -113,6 +129,35 @@ struct conv2d_transposed {
     requires has_tasks
   {
     Forward::run_tasks(transposed(g), packed, dz, dx, scratch, batch, begin, end);
+  }
+  /// After every task (run() calls it itself): dx = 0 exactly where dz is 0 under the whole window.
+  /// scratch: mark_bytes(g), e.g. the first thread's.
+  static void finish(const conv2d_geometry& g, const float* dz, float* dx, std::byte* scratch, std::size_t batch)
+    requires restores_zeros
+  {
+    const conv2d_geometry t = transposed(g);
+    auto* marks = reinterpret_cast<unsigned char*>(scratch);
+    const std::size_t c_in = t.in.c, c_out = t.out.c, pixels = t.in.h * t.in.w;
+    const auto ih = static_cast<std::ptrdiff_t>(t.in.h), iw = static_cast<std::ptrdiff_t>(t.in.w);
+    for (std::size_t n = 0; n < batch; ++n) {
+      const float* image = dz + n * t.in.elements();
+      for (std::size_t p = 0; p < pixels; ++p)
+        marks[p] = std::any_of(image + p * c_in, image + (p + 1) * c_in, [](float v) { return v != 0.0f; });
+      float* out = dx + n * t.out.elements();
+      for (std::size_t y = 0; y < t.out.h; ++y)
+        for (std::size_t x = 0; x < t.out.w; ++x) {
+          bool seen = false;
+          for (std::size_t ky = 0; ky < t.kernel.h && !seen; ++ky) {
+            const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(y + ky * t.dilation.h) - static_cast<std::ptrdiff_t>(t.pad.top);
+            if (iy < 0 || iy >= ih) continue;
+            for (std::size_t kx = 0; kx < t.kernel.w && !seen; ++kx) {
+              const std::ptrdiff_t ix = static_cast<std::ptrdiff_t>(x + kx * t.dilation.w) - static_cast<std::ptrdiff_t>(t.pad.left);
+              seen = ix >= 0 && ix < iw && marks[static_cast<std::size_t>(iy * iw + ix)];
+            }
+          }
+          if (!seen) std::fill_n(out + (y * t.out.w + x) * c_out, c_out, 0.0f);
+        }
+    }
   }
 };
 

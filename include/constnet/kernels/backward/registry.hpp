@@ -8,7 +8,9 @@
 // whose transposed form the forward only runs with its reference, get the backward reference.
 // A backward kernel has the forward's interface (name, supports, scratch_bytes, optional packed_floats /
 // pack, run or tasks / run_tasks) with dz (the gradient w.r.t. the layer's pre-activation) as its input
-// and dx as its output; its weights are the layer's canonical ones, or its own packing of them.
+// and dx as its output; its weights are the layer's canonical ones, or its own packing of them. A
+// threaded one may also have finish(geometry, dz, dx, scratch, n), run once after all its tasks with the
+// first thread's scratch (conv2d_transposed on Winograd: restoring exact zeros).
 
 #include <type_traits>
 
