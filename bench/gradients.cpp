@@ -8,6 +8,19 @@
 //   ./build/release/bench/constnet_bench_gradients --benchmark_repetitions=5
 //       (add --benchmark_report_aggregates_only=true for the summary only)
 // The ratio is step / forward of the same thread count (take the minimums: the machine is shared).
+// maximize_200_steps is issue 7's end-to-end target (one iteration; filter it out of repetitions).
+//
+// Measured (AMD Zen 3, 2 cores, -march=native, minimums of 5), with the convolutions' backward on the
+// forward registry's kernel for the transposed geometry (Winograd F4 for every layer here):
+//   cores otherwise idle (load average 1.5-1.8, our own threads):
+//     1 thread   forward 79.6 ms, ascent step 185 ms: 2.32x
+//     2 threads  forward 40.7 ms, ascent step 105 ms wall: 2.58x (CPU time 79.3 / 191 ms: 2.41x)
+//     maximize_200_steps, 2 threads: 25.1 s wall, 40.1 s CPU
+//   another job's compile holding about one core (load average 1.7-3.3): CPU-time ratios 2.3-2.55x at
+//   1 and 2 threads; maximize_200_steps 41.9 s wall (our 2 threads on about one core).
+// The backward on the direct kernel only (the commit before conv2d_transposed<Forward>), idle: 3.70x at
+// 1 thread (311 vs 84.1 ms), 3.94x wall at 2 (171 vs 43.4 ms), maximize_200_steps 55.0 s wall; loaded:
+// 3.95-4.07x in CPU time.
 
 #include <memory>
 #include <vector>
@@ -97,6 +110,24 @@ void maximize_step(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(maximize(*m, o, options).data());
 }
 
+/// Issue 7's end-to-end target: a 200-step maximization of one block3_conv3 filter at 224x224 with the
+/// regularizers `constnet maximize` uses (jitter of input / 16 = 14 px, a blur every 4 steps, values in
+/// [0, 1]; the CLI needs trained weights, which this machine has none of for VGG16). One iteration.
+template <std::size_t Threads>
+void maximize_200_steps(benchmark::State& state) {
+  using M = gradient_model<features, threads<Threads>>;
+  auto m = std::make_unique<M>();
+  he_normal(*m, 1);
+  ascent_options options;
+  options.steps = 200;
+  options.jitter = features::input_shape.h / 16;
+  options.blur_every = 4;
+  options.low = 0.0f;
+  options.high = 1.0f;
+  const objective o = objective::filter(last, 7);
+  for (auto _ : state) benchmark::DoNotOptimize(maximize(*m, o, options).data());
+}
+
 #define CONSTNET_GRADIENT_BENCH(function, name)                                                                        \
   BENCHMARK(function<1>)->Name(name "/threads:1")->UseRealTime()->MeasureProcessCPUTime()->Unit(benchmark::kMillisecond); \
   BENCHMARK(function<2>)->Name(name "/threads:2")->UseRealTime()->MeasureProcessCPUTime()->Unit(benchmark::kMillisecond)
@@ -105,6 +136,12 @@ CONSTNET_GRADIENT_BENCH(forward_only, "vgg16_block3_conv3/forward");
 CONSTNET_GRADIENT_BENCH(gradient_model_forward, "vgg16_block3_conv3/gradient_model_forward");
 CONSTNET_GRADIENT_BENCH(ascent_step, "vgg16_block3_conv3/ascent_step");
 CONSTNET_GRADIENT_BENCH(maximize_step, "vgg16_block3_conv3/maximize_one_step");
+BENCHMARK(maximize_200_steps<2>)
+    ->Name("vgg16_block3_conv3/maximize_200_steps/threads:2")
+    ->Iterations(1)
+    ->UseRealTime()
+    ->MeasureProcessCPUTime()
+    ->Unit(benchmark::kSecond);
 
 }  // namespace
 

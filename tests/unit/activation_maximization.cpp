@@ -1,7 +1,9 @@
 // Activation maximization (explain/maximize.hpp): the objective increases (filters, neurons, classes,
-// with and without every regularizer), a neuron's image changes only inside its receptive field, a
-// seed gives the same image for any thread count, and the image operations behind the regularizers
-// (the resize adjoint, roll, blur) do what they say.
+// with and without every regularizer), each regularizer does what it says on its own (L2 decay shrinks
+// the image's spread, an unnormalized step is step_size times the gradient, octaves alone still climb),
+// an image of another size than the input is optimized through the resize, a neuron's image changes
+// only inside its receptive field, a seed gives the same image for any thread count, and the image
+// operations behind the regularizers (the resize adjoint, roll, blur) do what they say.
 
 #include <boost/test/unit_test.hpp>
 
@@ -30,6 +32,34 @@ using cnn = models::cifar10_cnn;
 template <class Model>
 double value_at(Model& m, const objective& o, const std::vector<float>& image) {
   return m.value_and_gradient(o, std::span<const float, Model::input_elements>(image.data(), Model::input_elements));
+}
+
+/// The standard deviation of an image's values.
+double spread(const std::vector<float>& image) {
+  double sum = 0, squares = 0;
+  for (float v : image) sum += v;
+  const double mean = sum / static_cast<double>(image.size());
+  for (float v : image) squares += (v - mean) * (v - mean);
+  return std::sqrt(squares / static_cast<double>(image.size()));
+}
+
+/// A start image like maximize's own: start_value +- start_noise.
+std::vector<float> noisy_start(std::size_t floats, std::uint64_t seed) {
+  random_source random(seed);
+  std::vector<float> start(floats);
+  for (float& v : start) v = 0.5f + 0.05f * static_cast<float>(random.uniform(-1.0, 1.0));
+  return start;
+}
+
+/// The filter of a layer most active on the image (with random weights many are off: ReLU, no gradient).
+template <class Model>
+objective most_active_filter(Model& m, std::size_t layer, const std::vector<float>& image) {
+  const shape s = cnn::facts[layer].output;
+  const std::span<const float> a = m.forward_to(cnn::facts[layer].name.view(), image);
+  std::vector<double> score(s.c, 0.0);
+  for (std::size_t p = 0; p < s.h * s.w; ++p)
+    for (std::size_t c = 0; c < s.c; ++c) score[c] += a[p * s.c + c];
+  return objective::filter(layer, static_cast<std::size_t>(std::max_element(score.begin(), score.end()) - score.begin()));
 }
 
 template <class Model>
@@ -97,6 +127,117 @@ BOOST_AUTO_TEST_CASE(the_objective_increases) {
       BOOST_TEST(last > first);
     }
   }
+}
+
+BOOST_AUTO_TEST_CASE(l2_decay_alone_shrinks_the_spread) {
+  // The same run with and without decay: decay pulls every pixel towards the start's mean each step.
+  auto m = random_model<gradient_model<cnn>>();
+  const std::vector<float> start = noisy_start(cnn::input_shape.elements(), 5);
+  const objective o = most_active_filter(*m, cnn::index_of<"conv2d_1">, start);
+  ascent_options plain;
+  plain.steps = 20;
+  plain.step_size = 0.05f;
+  ascent_options decayed = plain;
+  decayed.l2_decay = 0.1f;
+  const std::vector<float> a = maximize(*m, o, start, plain), b = maximize(*m, o, start, decayed);
+  BOOST_TEST_MESSAGE("spread: start " << spread(start) << ", no decay " << spread(a) << ", decay " << spread(b));
+  BOOST_TEST(spread(b) < 0.8 * spread(a));
+  BOOST_TEST(spread(a) > spread(start));  // the ascent itself spreads the values
+}
+
+BOOST_AUTO_TEST_CASE(an_unnormalized_step_is_step_size_times_the_gradient) {
+  auto m = random_model<gradient_model<cnn>>();
+  const std::vector<float> start = noisy_start(cnn::input_shape.elements(), 6);
+  const objective o = most_active_filter(*m, cnn::index_of<"conv2d_2">, start);
+  value_at(*m, o, start);
+  const std::vector<float> g(m->input_gradient().begin(), m->input_gradient().end());
+  BOOST_REQUIRE(std::any_of(g.begin(), g.end(), [](float v) { return v != 0.0f; }));
+  ascent_options options;
+  options.steps = 1;
+  options.step_size = 0.25f;
+  options.normalize_gradient = false;
+  const std::vector<float> stepped = maximize(*m, o, start, options);
+  double worst = 0;  // exact but for the rounding of one multiply-add (contracted or not)
+  for (std::size_t i = 0; i < start.size(); ++i) {
+    const double want = static_cast<double>(start[i]) + 0.25 * static_cast<double>(g[i]);
+    worst = std::max(worst, std::abs(stepped[i] - want) / std::max(1.0, std::abs(want)));
+  }
+  BOOST_TEST(worst <= 2e-7);
+  // Normalized (the default), the same step moves the pixels by step_size in root mean square.
+  options.normalize_gradient = true;
+  const std::vector<float> normalized = maximize(*m, o, start, options);
+  double squares = 0;
+  for (std::size_t i = 0; i < start.size(); ++i) squares += std::pow(normalized[i] - start[i], 2);
+  BOOST_TEST(std::sqrt(squares / static_cast<double>(start.size())) == 0.25, boost::test_tools::tolerance(1e-4));
+}
+
+BOOST_AUTO_TEST_CASE(octaves_alone_raise_the_objective) {
+  auto m = random_model<gradient_model<cnn>>();
+  const std::vector<float> start = noisy_start(cnn::input_shape.elements(), 7);
+  const objective o = most_active_filter(*m, cnn::index_of<"conv2d_2">, start);
+  ascent_options options;
+  options.steps = 10;
+  options.step_size = 0.03f;
+  options.octaves = 3;
+  std::vector<double> values;
+  const std::vector<float> image = maximize(*m, o, start, options, [&](const ascent_progress& p) { values.push_back(p.objective); });
+  BOOST_TEST(values.size() == 30u);
+  const double before = value_at(*m, o, start), after = value_at(*m, o, image);
+  BOOST_TEST_MESSAGE("octaves alone: " << before << " -> " << after);
+  BOOST_TEST(after > before + 1.0);
+  BOOST_TEST(image.size() == start.size());
+}
+
+BOOST_AUTO_TEST_CASE(an_image_of_another_size_is_optimized_through_the_resize) {
+  // A 41 x 36 image for the 32 x 32 network: each pass sees it resized, the step is the gradient taken
+  // back through the resize's transpose.
+  auto m = random_model<gradient_model<cnn>>();
+  constexpr shape in = cnn::input_shape;
+  const std::size_t h = 41, w = 36;
+  const std::vector<float> start = noisy_start(h * w * in.c, 8);
+  auto seen = [&](const std::vector<float>& image) {
+    std::vector<float> resized(in.elements());
+    image_ops::resize(image, h, w, resized, in.h, in.w, in.c);
+    return resized;
+  };
+  const objective o = most_active_filter(*m, cnn::index_of<"conv2d_1">, seen(start));
+  ascent_options options;
+  options.image_height = h;
+  options.image_width = w;
+  options.steps = 1;
+  options.step_size = 0.5f;
+  options.normalize_gradient = false;
+  value_at(*m, o, seen(start));
+  std::vector<float> g(h * w * in.c);
+  image_ops::resize_adjoint(m->input_gradient(), in.h, in.w, g, h, w, in.c);
+  const std::vector<float> stepped = maximize(*m, o, start, options);
+  BOOST_REQUIRE(stepped.size() == h * w * in.c);
+  double worst = 0, largest = 0;
+  for (std::size_t i = 0; i < start.size(); ++i) {
+    const double want = static_cast<double>(start[i]) + 0.5 * static_cast<double>(g[i]);
+    worst = std::max(worst, std::abs(stepped[i] - want) / std::max(1.0, std::abs(want)));
+    largest = std::max(largest, std::abs(0.5 * static_cast<double>(g[i])));
+  }
+  BOOST_TEST(worst <= 2e-7);
+  BOOST_TEST(largest > 1e-3);  // the step moved the image
+  // Many steps, with octaves and the regularizers: the objective of the resized image climbs.
+  options = {};
+  options.image_height = h;
+  options.image_width = w;
+  options.steps = 15;
+  options.step_size = 0.03f;
+  options.octaves = 2;
+  options.jitter = 2;
+  options.blur_every = 4;
+  const std::vector<float> image = maximize(*m, o, start, options);
+  BOOST_REQUIRE(image.size() == h * w * in.c);
+  const double before = value_at(*m, o, seen(start)), after = value_at(*m, o, seen(image));
+  BOOST_TEST_MESSAGE("41x36 image: " << before << " -> " << after);
+  BOOST_TEST(after > before + 1.0);
+  // The start's size is the image's: an input-sized start is refused.
+  BOOST_CHECK_THROW(maximize(*m, o, std::vector<float>(in.elements(), 0.5f), options), shape_error);
+  // The random start is drawn at the image's size too.
+  BOOST_TEST(maximize(*m, o, options).size() == h * w * in.c);
 }
 
 BOOST_AUTO_TEST_CASE(a_neuron_changes_only_its_receptive_field) {

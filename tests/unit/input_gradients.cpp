@@ -12,6 +12,11 @@
 //   2. the float gradient_model (reference-only and fast kernels, 1 and 2 threads, batch 2) against the
 //      double gradient: float rounding through a few layers of sums of tens to hundreds of products
 //      stays near 1e-6 relative, so the bound is 1e-4 * max(1, max |gradient|).
+// The fast convolution backward runs the forward registry's kernel on the transposed geometry, Winograd
+// for 3x3 stride-1 layers with 16+ output channels: on such layers (odd sizes, 16-64 channels, same and
+// valid padding) it is checked alone against the reference backward in double with the same bound, in
+// a network of them against the double gradient, and bitwise across 1 and 2 threads; where the exact
+// dx is 0 (dz zero under the whole window) it must be exactly 0.
 // The networks' activations are checked to be away from the kinks finite differences cannot cross: no
 // two values of a max-pool window within 1e-4 of each other (near-ties; a window of ReLU zeros is
 // harmless), no ReLU input within 1e-4 of 0 (a step of h = 1e-5 moves them by about 1e-5).
@@ -20,10 +25,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <memory>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "constnet/constnet.hpp"
+#include "constnet/core/aligned_buffer.hpp"
 #include "constnet/core/random.hpp"
 #include "constnet/explain/gradient_model.hpp"
 #include "constnet/models/seed_cnns.hpp"
@@ -66,6 +75,18 @@ using net_c = sequential<
     global_max_pool<>,
     dense<5>,
     activation_layer<act::softmax>>;
+
+/// 3x3 convolutions whose backward runs on Winograd: F4 where the layer's input is 24+ on its shorter
+/// side, F2 below (the transposed geometry's output is the layer's input).
+using net_w = sequential<
+    input<27, 25, 3>,
+    conv2d<16, kernel<3>, same, act::relu>,  // backward: 16 -> 3 channels at 27x25 (F4)
+    conv2d<32, kernel<3>, same, act::relu>,  // 32 -> 16 (F4)
+    max_pool<pool_size<2>>,                  // 13x12
+    conv2d<48, kernel<3>, same, act::tanh>,  // 48 -> 32 at 13x12 (F2)
+    conv2d<24, kernel<3>>,                   // valid, 11x10: 24 -> 48 with padding 2 (F2)
+    global_avg_pool<>,
+    dense<5>>;
 
 /// He-normal kernels, then biases and batch_norm statistics away from their trivial values, so that every
 /// term of every layer's gradient matters.
@@ -253,12 +274,114 @@ BOOST_AUTO_TEST_CASE(fast_gradient_model_matches_double) {
 BOOST_AUTO_TEST_CASE(the_fast_models_use_the_simd_backward_kernels) {
   // Otherwise the comparison above would only test the reference twice.
   using M = gradient_model<net_a>;
-  using first_conv = M::backward_kernel_of<1>::type;
-  BOOST_TEST(first_conv::name.starts_with("f32_conv2d_input_gradient_transposed_direct"));
+  // Stride-1 convolutions run the forward registry's choice for the transposed geometry: a direct
+  // kernel for these (dx from 4 and 6 channels), whichever the forward's selection picks.
+  auto through_forward_choice = []<class Model, std::size_t I>() {
+    constexpr conv2d_geometry t = kernels::backward::transposed(Model::template kernel_of<I>::geometry);
+    using forward = kernels::best_available::kernel<t>;
+    const std::string_view name = Model::template backward_kernel_of<I>::type::name;
+    BOOST_TEST(name == "f32_conv2d_input_gradient_through_" + std::string(forward::name));
+    BOOST_TEST(name.starts_with("f32_conv2d_input_gradient_through_f32_conv2d_direct_"));
+  };
+  through_forward_choice.operator()<M, 1>();
+  through_forward_choice.operator()<gradient_model<net_c>, 4>();
   using strided_conv = M::backward_kernel_of<2>::type;  // stride 2: the reference
   BOOST_TEST(strided_conv::name == kernels::backward::conv2d::name);
   using last_dense = M::backward_kernel_of<9>::type;
   BOOST_TEST(last_dense::name.starts_with("f32_dense_input_gradient_rows"));
+}
+
+BOOST_AUTO_TEST_CASE(winograd_backward_matches_the_reference_backward) {
+  // Each layer alone: dx from the fast kernel (packed as pack_weights() packs it, run in three chunks of
+  // tasks on separate garbage scratch, as threads run it) against backward::conv2d in double.
+  constexpr auto conv3x3 = [](std::size_t h, std::size_t w, std::size_t cin, std::size_t cout, bool same) {
+    const std::size_t p = same ? 1 : 0;
+    return conv2d_geometry{feature_maps(h, w, cin), feature_maps(h + 2 * p - 2, w + 2 * p - 2, cout), {3, 3}, {1, 1},
+                           {1, 1}, {p, p, p, p}, activation::relu, true};
+  };
+  std::size_t seed = 30;
+  // sparse: dz is zero but at one pixel per image, so dx must be exactly 0 outside that pixel's window.
+  auto check = [&]<conv2d_geometry G>(std::size_t batch, std::string_view tile, bool sparse = false) {
+    using K = kernels::backward::kernel_for<kernels::best_available, G>;
+    BOOST_TEST_CONTEXT(K::name << ", " << G.in.h << "x" << G.in.w << "x" << G.in.c << " -> " << G.out.h << "x"
+                               << G.out.w << "x" << G.out.c << ", batch " << batch) {
+      BOOST_TEST(K::name.find(tile) != std::string_view::npos);
+      ++seed;
+      random_source random(seed);
+      std::vector<float> weights(9 * G.in.c * G.out.c + G.out.c);
+      const double stddev = std::sqrt(2.0 / static_cast<double>(9 * G.in.c));
+      for (float& w : weights) w = static_cast<float>(stddev * random.normal());
+      std::vector<float> dz = constnet::testing::random_images(batch * G.out.elements(), seed + 1);
+      if (sparse)
+        for (std::size_t i = 0; i < dz.size(); ++i)
+          if (i % G.out.elements() / G.out.c != (G.out.h / 2) * G.out.w + G.out.w / 3) dz[i] = 0.0f;
+      aligned_buffer<float> packed(K::packed_floats(G));
+      K::pack(G, weights, packed.span());
+      const std::size_t scratch_bytes = K::scratch_bytes(G, batch), tasks = K::tasks(G, batch);
+      std::vector<float> dx(batch * G.in.elements(), std::nanf(""));
+      const std::size_t cuts[] = {0, tasks / 3, tasks - tasks / 4, tasks};
+      for (std::size_t c = 3; c-- > 0;) {
+        aligned_buffer<std::byte> scratch(scratch_bytes);
+        std::memset(scratch.data(), 0x5A + static_cast<int>(c), scratch_bytes);
+        K::run_tasks(G, std::as_const(packed).span(), dz.data(), dx.data(), scratch.data(), batch, cuts[c], cuts[c + 1]);
+      }
+      aligned_buffer<std::byte> first_scratch(scratch_bytes);
+      if constexpr (K::restores_zeros) K::finish(G, dz.data(), dx.data(), first_scratch.data(), batch);
+      std::vector<double> want(dx.size());
+      const std::vector<double> w_double = to_double(weights), dz_double = to_double(dz);
+      kernels::backward::conv2d::run<double>(G, w_double, dz_double.data(), want.data(), nullptr, batch);
+      double worst = 0;
+      std::size_t zeros = 0, lost_zeros = 0;
+      for (std::size_t i = 0; i < dx.size(); ++i) {
+        const double e = std::abs(dx[i] - want[i]);
+        worst = std::isnan(e) ? INFINITY : std::max(worst, e);
+        zeros += want[i] == 0.0;
+        lost_zeros += want[i] == 0.0 && dx[i] != 0.0f;
+      }
+      BOOST_TEST(worst <= 1e-4 * std::max(1.0, max_abs(want)));
+      BOOST_TEST(lost_zeros == 0u, lost_zeros << " of " << zeros << " exact zeros lost");
+      if (sparse) BOOST_TEST(zeros > dx.size() / 2);
+      BOOST_TEST(max_abs(want) > 0.1);  // a gradient that can be wrong
+    }
+  };
+  constexpr auto f2 = "winograd_f2x2", f4 = "winograd_f4x4";
+  check.operator()<conv3x3(13, 11, 16, 16, true)>(1, f2);
+  check.operator()<conv3x3(9, 7, 24, 64, true)>(2, f2);
+  check.operator()<conv3x3(27, 25, 32, 48, true)>(1, f4);
+  check.operator()<conv3x3(25, 29, 64, 24, true)>(1, f4);
+  check.operator()<conv3x3(30, 28, 16, 32, false)>(2, f4);  // valid: the transposed layer pads by 2
+  check.operator()<conv3x3(26, 26, 3, 64, true)>(1, f4);    // a first layer: dx has 3 channels
+  check.operator()<conv3x3(13, 11, 16, 16, true)>(2, f2, true);
+  check.operator()<conv3x3(27, 25, 32, 48, true)>(1, f4, true);
+  check.operator()<conv3x3(30, 28, 16, 32, false)>(1, f4, true);
+}
+
+BOOST_AUTO_TEST_CASE(winograd_backward_in_a_network) {
+  using M = gradient_model<net_w>;
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    (
+        [] {
+          constexpr std::string_view name = M::backward_kernel_of<I>::type::name;
+          BOOST_TEST(name.find("winograd") != std::string_view::npos, "layer " << I << ": " << name);
+        }(),
+        ...);
+  }(std::index_sequence<1, 2, 4, 5>{});
+  check_model_against_double<net_w>(21);
+  check_model_against_double<net_w, batch<2>, threads<2>>(22);
+}
+
+BOOST_AUTO_TEST_CASE(winograd_backward_is_the_same_for_1_and_2_threads) {
+  auto one = std::make_unique<gradient_model<net_w>>();
+  auto two = std::make_unique<gradient_model<net_w, threads<2>>>();
+  random_weights(*one, 23);
+  random_weights(*two, 23);
+  const std::vector<float> images = constnet::testing::random_images(net_w::input_shape.elements(), 30);
+  const std::span<const float, net_w::input_shape.elements()> input(images.data(), images.size());
+  for (const objective& o : {objective::filter(2, 5), objective::neuron(4, 3, 6, 5), objective::class_logit(7, 2)}) {
+    const double a = one->value_and_gradient(o, input), b = two->value_and_gradient(o, input);
+    BOOST_TEST(a == b);
+    BOOST_TEST(std::memcmp(one->input_gradient().data(), two->input_gradient().data(), sizeof(float) * images.size()) == 0);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(objectives_outside_the_network_throw_before_running) {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "command.hpp"
@@ -30,6 +31,9 @@ inline std::pair<std::size_t, std::size_t> pair_option(const arguments& args, st
   if (!list || list->size() != 2) throw usage_error(std::string(option) + " expects two numbers, as 3,4");
   return {(*list)[0], (*list)[1]};
 }
+
+/// The largest side maximize --size accepts: 4096 x 4096 x 3 floats are 200 MB per image.
+inline constexpr std::size_t max_image_side = 4096;
 
 /// Throws shape_error unless (y, x) is a position of the layer's output.
 template <class Network>
@@ -60,7 +64,10 @@ inline command maximize_command() {
            "      shows the image with the neuron's receptive field outlined, and the field zoomed\n"
            "  --class C  class C before the softmax; --layer defaults to the last layer\n"
            "Each image is normalized on its own for display: clipped to mean +- 3 standard deviations.\n"
-           "The input size is fixed at compile time: --size, if given, must equal it (no resizing is done).",
+           "--size H,W synthesizes an H x W image (default: the network's input size, fixed at compile\n"
+           "time): every step the image is resized (bilinear) to the input and the gradient goes back\n"
+           "through the resize's exact transpose. With --neuron the outlined field is scaled to the image,\n"
+           "rounding outwards; the resampling lets pixels up to one input pixel beyond it change too.",
            {weights_option,
             {"--layer", "NAME", "the layer whose filter or neuron is maximized (required but for --class)"},
             {"--filter", "K", "one filter of the layer"},
@@ -68,7 +75,7 @@ inline command maximize_command() {
             {"--neuron", "Y,X", "one position of the layer's output (of --filter K)"},
             {"--class", "C", "one output class (pre-softmax)"},
             {"--steps", "N", "ascent steps (default 100)"},
-            {"--size", "H,W", "the network's input size, checked (it cannot change)"},
+            {"--size", "H,W", "the synthesized image's size (default: the input's), 1-4096 per side"},
             {"--seed", "S", "random start and jitter (default 0): the same seed gives the same image"},
             {"--cols", "C", "columns of the --filters grid (default 8)"},
             scale_option,
@@ -79,12 +86,12 @@ inline command maximize_command() {
               using net = typename decltype(network)::type;
               using gmodel = gradient_model<net, threads<2>>;
               const shape input = net::input_shape;
+              std::size_t image_h = input.h, image_w = input.w;  // the synthesized image's size
               if (args.has("--size")) {
-                const auto [h, w] = pair_option(args, "--size");
-                if (h != input.h || w != input.w)
-                  throw usage_error("--size " + std::to_string(h) + "," + std::to_string(w) + ": " +
-                                    std::string(args.positionals()[0]) + "'s input is fixed at compile time to " +
-                                    std::to_string(input.h) + "," + std::to_string(input.w));
+                std::tie(image_h, image_w) = pair_option(args, "--size");
+                if (image_h == 0 || image_w == 0 || image_h > max_image_side || image_w > max_image_side)
+                  throw usage_error("--size " + std::to_string(image_h) + "," + std::to_string(image_w) +
+                                    ": each side must be between 1 and " + std::to_string(max_image_side));
               }
               const int targets = int{args.has("--filters")} + int{args.has("--class")} +
                                   int{args.has("--filter") || args.has("--neuron")};
@@ -121,13 +128,15 @@ inline command maximize_command() {
               options.blur_every = regularize ? 4 : 0;
               options.low = 0.0f;
               options.high = 1.0f;
+              options.image_height = image_h;
+              options.image_width = image_w;
 
               std::vector<float> images;
               for (const objective& o : objectives) {
                 const std::vector<float> image = maximize(*m, o, options, progress_bar{});
                 images.insert(images.end(), image.begin(), image.end());
               }
-              const std::size_t scale = args.size_or("--scale", std::max<std::size_t>(1, 112 / input.h));
+              const std::size_t scale = args.size_or("--scale", std::max<std::size_t>(1, 112 / image_h));
               io::image picture;
               std::string what = std::string(net::facts[layer].name.view());
               if (args.has("--neuron")) {
@@ -135,14 +144,15 @@ inline command maximize_command() {
                 const pixel_box box = receptive_field_box<net>(layer, o.y, o.x);
                 viz::neuron_picture_style style;
                 style.scale = scale;
-                picture = viz::neuron_picture({images, input.h, input.w, input.c}, box, style);
+                picture = viz::neuron_picture({images, image_h, image_w, input.c},
+                                              viz::scale_box(box, input.h, input.w, image_h, image_w), style);
                 what.append(" filter ").append(std::to_string(o.channel)).append(" neuron ");
                 what.append(std::to_string(o.y)).append(",").append(std::to_string(o.x));
                 what.append(", receptive field ").append(box_text(box));
               } else {
                 const std::size_t cols = std::min(args.size_or("--cols", 8), objectives.size());
                 if (cols == 0) throw usage_error("--cols must be at least 1");
-                picture = viz::synthesized_grid(images, objectives.size(), input.h, input.w, input.c, cols,
+                picture = viz::synthesized_grid(images, objectives.size(), image_h, image_w, input.c, cols,
                                                 {.scale = scale});
                 if (args.has("--class")) what.append(" class ").append(std::to_string(objectives.front().channel));
                 else what.append(", ").append(std::to_string(objectives.size())).append(" filter(s)");

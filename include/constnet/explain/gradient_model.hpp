@@ -234,6 +234,21 @@ class gradient_model : public model<Network, input_gradients, Options...> {
     }
   }
 
+  /// The activation's gradient in place on dy (kernels/backward/activation.hpp), split over the threads
+  /// in runs of whole pixels (softmax needs all of a pixel's channels): element-wise, so the result does
+  /// not depend on the split.
+  void activation_gradient(activation act, const float* y, float* dy, std::size_t values, std::size_t channels) {
+    if (act == activation::linear) return;
+    const std::size_t pixels = values / channels, per_task = std::max<std::size_t>(1, 16384 / channels);
+    auto body = [&](std::size_t, std::size_t begin, std::size_t end) {
+      const std::size_t first = begin * per_task, last = std::min(pixels, end * per_task);
+      if (first < last)
+        kernels::backward::activation_gradient(act, y + first * channels, dy + first * channels, (last - first) * channels,
+                                               channels);
+    };
+    this->pool().parallel_for((pixels + per_task - 1) / per_task, body);
+  }
+
   /// Layer I's backward: from gradient(I) (overwritten) to gradient(I - 1).
   template <std::size_t I>
   void backward_layer(bool skip_activation) {
@@ -252,7 +267,7 @@ class gradient_model : public model<Network, input_gradients, Options...> {
       const std::size_t out_values = batch_size * Network::facts[I].output.elements();
       if constexpr (weighted<I>) {
         const std::size_t channels = Network::facts[I].output.c;
-        if (!skip_activation) kernels::backward::activation_gradient(g.act, y, dy, out_values, channels);
+        if (!skip_activation) activation_gradient(g.act, y, dy, out_values, channels);
         using kernel = typename base::template backward_kernel_of<I>::type;
         const std::span<const float> weights = this->template backward_kernel_weights<I>();
         std::byte* scratch = this->arena_data() + plan.backward_scratch_offset[I];
@@ -265,6 +280,9 @@ class gradient_model : public model<Network, input_gradients, Options...> {
               kernel::run_tasks(g, weights, dy, dx, batch_size, begin, end);
           };
           this->pool().parallel_for(kernel::tasks(g, batch_size), body);
+          // After every task, on the first thread's scratch (see kernels/backward/registry.hpp).
+          if constexpr (requires { kernel::finish(g, dy, dx, scratch, batch_size); })
+            kernel::finish(g, dy, dx, scratch, batch_size);
         } else {
           kernel::run(g, weights, dy, dx, scratch, batch_size);
         }
@@ -277,7 +295,7 @@ class gradient_model : public model<Network, input_gradients, Options...> {
         kernels::backward::batch_norm::run(g, std::as_const(*this).layer_weights(I), dy, dx, batch_size);
       } else if constexpr (std::is_same_v<G, activation_geometry>) {
         static_assert(plan.gradient_buffer[I] == plan.gradient_buffer[I - 1], "an activation's backward runs in place");
-        kernels::backward::activation_gradient(g.act, y, dy, out_values, g.in.c);
+        activation_gradient(g.act, y, dy, out_values, g.in.c);
       } else {
         static_assert(sizeof(G) == 0, "gradient_model: no backward for this kind of layer");
       }

@@ -18,12 +18,16 @@
 //   blur                every `blur_every` steps a Gaussian blur of `blur_sigma` pixels (periodic
 //                       smoothing: the image is free to sharpen in between)
 //   value range         pixels clamped to [low, high] (default: no clamp)
-// Octaves (octaves > 1): the network's input size is fixed at compile time, so an octave is a coarser
-// parametrization, not a smaller input: octave k of n optimizes an image of (H, W) / octave_scale^(n-1-k)
-// pixels, bilinearly upsampled to H x W for every forward pass (the gradient goes back through the
-// upsampling's exact transpose); between octaves the image is upsampled to the next octave's size.
-// Coarse octaves lay out large structures, the last (full resolution) adds detail. Each octave runs
-// `steps` steps; blur and jitter act at the octave's resolution.
+// The image's size: the network's input size is fixed at compile time, but the image optimized need not
+// be: with image_height x image_width set (0: the input's own), every pass sees the image bilinearly
+// resized to the input H x W, and the gradient goes back through the resize's exact transpose
+// (image_ops::resize_adjoint). So a 448 x 448 picture can be synthesized for a 224 x 224 network (each
+// network pixel then sees about 2 x 2 image pixels), or a 28 x 56 one stretched into a 28 x 28 input.
+// Octaves (octaves > 1) are coarser parametrizations of that image, not smaller inputs: octave k of n
+// optimizes an image of (image size) / octave_scale^(n-1-k) pixels, resized the same way; between
+// octaves the image is upsampled to the next octave's size. Coarse octaves lay out large structures, the
+// last (the image's own size) adds detail. Each octave runs `steps` steps; blur acts at the octave's
+// resolution, jitter on the network's view (H x W).
 // Deterministic: the start image and the jitter come from core/random.hpp seeded with `seed`, and the
 // model computes bit-identical results for any thread count, so a seed gives the same image anywhere.
 // With a batch, each image is optimized for the same objective from its own random start.
@@ -36,6 +40,7 @@
 #include <limits>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "constnet/core/errors.hpp"
@@ -61,7 +66,17 @@ struct ascent_options {
   float octave_scale = 1.4f;      // resolution ratio between octaves
   float low = -std::numeric_limits<float>::infinity();  // value range
   float high = std::numeric_limits<float>::infinity();
+  std::size_t image_height = 0;   // the synthesized image's size; 0: the network's input height
+  std::size_t image_width = 0;    // 0: the input width
 };
+
+/// The size of the image maximize() optimizes and returns: options.image_height x image_width, each 0
+/// standing for the network's input size.
+template <class GradientModel>
+constexpr std::pair<std::size_t, std::size_t> synthesized_size(const ascent_options& o) {
+  constexpr shape in = GradientModel::network_type::input_shape;
+  return {o.image_height ? o.image_height : in.h, o.image_width ? o.image_width : in.w};
+}
 
 /// What the progress callback sees after each step.
 struct ascent_progress {
@@ -86,9 +101,10 @@ inline void check_ascent_options(const ascent_options& o) {
 }
 }  // namespace detail
 
-/// Gradient ascent from a given start image (NHWC, the model's whole batch).
-/// requires: GradientModel is a gradient_model; start.size() == input_elements (else shape_error).
-/// ensures:  returns the final image (input_elements floats). Throws shape_error for an objective the
+/// Gradient ascent from a given start image (NHWC, the model's whole batch, at synthesized_size(options)).
+/// requires: GradientModel is a gradient_model; start.size() == batch * image height * width * channels
+///           (input_elements with the default size; else shape_error).
+/// ensures:  returns the final image (as many floats as start). Throws shape_error for an objective the
 ///           network does not have or invalid options, before any pass runs.
 template <class GradientModel>
 std::vector<float> maximize(GradientModel& m, const objective& target, std::span<const float> start,
@@ -98,9 +114,11 @@ std::vector<float> maximize(GradientModel& m, const objective& target, std::span
   constexpr std::size_t H = in.h, W = in.w, C = in.c, per_image = in.elements(), batch = M::batch_size;
   detail::check_ascent_options(options);
   M::check(target);
-  if (start.size() != M::input_elements)
-    throw shape_error("maximize: the start image has " + std::to_string(start.size()) + " floats; the model takes " +
-                      std::to_string(M::input_elements));
+  const auto [IH, IW] = synthesized_size<M>(options);
+  if (start.size() != batch * IH * IW * C)
+    throw shape_error("maximize: the start image has " + std::to_string(start.size()) + " floats; a batch of " +
+                      std::to_string(batch) + " " + std::to_string(IH) + "x" + std::to_string(IW) + "x" +
+                      std::to_string(C) + " images takes " + std::to_string(batch * IH * IW * C));
 
   random_source random(options.seed ^ 0x6a09e667f3bcc909ULL);  // jitter's own stream, apart from the start's
   const std::vector<float> taps = image_ops::gaussian_taps(options.blur_sigma);
@@ -108,23 +126,24 @@ std::vector<float> maximize(GradientModel& m, const objective& target, std::span
   for (float v : start) mean += v;
   const float centre = static_cast<float>(mean / static_cast<double>(start.size()));
 
-  // The octave sizes, coarsest first; the last is the input's.
+  // The octave sizes, coarsest first; the last is the image's.
   std::vector<std::pair<std::size_t, std::size_t>> sizes;
   for (std::size_t k = 0; k < options.octaves; ++k) {
     const double f = std::pow(static_cast<double>(options.octave_scale), static_cast<double>(options.octaves - 1 - k));
-    sizes.emplace_back(std::max<std::size_t>(1, static_cast<std::size_t>(std::lround(static_cast<double>(H) / f))),
-                       std::max<std::size_t>(1, static_cast<std::size_t>(std::lround(static_cast<double>(W) / f))));
+    sizes.emplace_back(std::max<std::size_t>(1, static_cast<std::size_t>(std::lround(static_cast<double>(IH) / f))),
+                       std::max<std::size_t>(1, static_cast<std::size_t>(std::lround(static_cast<double>(IW) / f))));
   }
 
-  // params: the image at the octave's resolution; full: upsampled; seen: jittered; g*: gradients.
+  // params: the image at the octave's resolution; full: resized to the input; seen: jittered; g*: gradients.
+  const std::size_t start_cells = IH * IW * C;
   std::vector<float> params(batch * sizes[0].first * sizes[0].second * C), next;
   for (std::size_t n = 0; n < batch; ++n)
-    image_ops::resize(start.subspan(n * per_image, per_image), H, W,
+    image_ops::resize(start.subspan(n * start_cells, start_cells), IH, IW,
                       std::span<float>(params).subspan(n * sizes[0].first * sizes[0].second * C,
                                                        sizes[0].first * sizes[0].second * C),
                       sizes[0].first, sizes[0].second, C);
   std::vector<float> full(M::input_elements), seen(M::input_elements), grad_full(M::input_elements), grad(params.size()),
-      scratch(M::input_elements);
+      scratch(batch * start_cells);
 
   std::size_t step = 0;
   for (std::size_t octave = 0; octave < options.octaves; ++octave) {
@@ -140,7 +159,7 @@ std::vector<float> maximize(GradientModel& m, const objective& target, std::span
       grad.assign(params.size(), 0.0f);
     }
     for (std::size_t s = 0; s < options.steps; ++s) {
-      // The network's view: upsampled, then jittered.
+      // The network's view: resized to the input, then jittered.
       const long jy = options.jitter ? static_cast<long>(random.next() % (2 * options.jitter + 1)) - static_cast<long>(options.jitter) : 0;
       const long jx = options.jitter ? static_cast<long>(random.next() % (2 * options.jitter + 1)) - static_cast<long>(options.jitter) : 0;
       for (std::size_t n = 0; n < batch; ++n) {
@@ -178,16 +197,18 @@ std::vector<float> maximize(GradientModel& m, const objective& target, std::span
       if (progress) progress({step, options.steps * options.octaves, octave, options.octaves, value});
     }
   }
-  // The last octave is at full resolution: params is the image.
+  // The last octave is at the image's size: params is the image.
   return params;
 }
 
-/// Gradient ascent from a random start: start_value plus uniform noise of +-start_noise, from `seed`.
+/// Gradient ascent from a random start (at synthesized_size(options)): start_value plus uniform noise of
+/// +-start_noise, from `seed`.
 template <class GradientModel>
 std::vector<float> maximize(GradientModel& m, const objective& target, const ascent_options& options,
                             const ascent_callback& progress = {}) {
   random_source random(options.seed);
-  std::vector<float> start(GradientModel::input_elements);
+  const auto [h, w] = synthesized_size<GradientModel>(options);
+  std::vector<float> start(GradientModel::batch_size * h * w * GradientModel::network_type::input_shape.c);
   for (float& v : start) v = options.start_value + options.start_noise * static_cast<float>(random.uniform(-1.0, 1.0));
   return maximize(m, target, std::span<const float>(start), options, progress);
 }

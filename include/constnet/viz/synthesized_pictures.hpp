@@ -172,6 +172,15 @@ inline io::image neuron_picture(const float_image& image, const pixel_box& box, 
   return picture;
 }
 
+/// A box of a from_h x from_w image scaled to a to_h x to_w resizing of it, rounding outwards (rows
+/// [floor(y0*to_h/from_h), ceil(y1*to_h/from_h)), and so for columns), so it covers at least the same area.
+inline pixel_box scale_box(const pixel_box& box, std::size_t from_h, std::size_t from_w, std::size_t to_h,
+                           std::size_t to_w) {
+  auto down = [](std::size_t v, std::size_t to, std::size_t from) { return v * to / from; };
+  auto up = [](std::size_t v, std::size_t to, std::size_t from) { return (v * to + from - 1) / from; };
+  return {down(box.y0, to_h, from_h), up(box.y1, to_h, from_h), down(box.x0, to_w, from_w), up(box.x1, to_w, from_w)};
+}
+
 /// A copy of `picture` as RGB (gray replicated, alpha dropped) with `box` outlined: the box is in the
 /// coordinates of the network's input_h x input_w input and is scaled to the picture's size (the picture
 /// was resized to the input), rounding outwards (rows [floor(y0*H/input_h), ceil(y1*H/input_h)), and so
@@ -188,11 +197,8 @@ inline io::image receptive_field_overlay(const io::image& picture, const pixel_b
   for (std::size_t y = 0; y < picture.height(); ++y)
     for (std::size_t x = 0; x < picture.width(); ++x)
       for (std::size_t c = 0; c < 3; ++c) out.at(x, y, c) = picture.at(x, y, picture.channels() >= 3 ? c : 0);
-  const std::size_t H = picture.height(), W = picture.width();
-  auto down = [](std::size_t v, std::size_t to, std::size_t from) { return v * to / from; };
-  auto up = [](std::size_t v, std::size_t to, std::size_t from) { return (v * to + from - 1) / from; };
-  detail::outline(out, down(box.y0, H, input_h), up(box.y1, H, input_h), down(box.x0, W, input_w),
-                  up(box.x1, W, input_w), thickness, colour);
+  const pixel_box scaled = scale_box(box, input_h, input_w, picture.height(), picture.width());
+  detail::outline(out, scaled.y0, scaled.y1, scaled.x0, scaled.x1, thickness, colour);
   return out;
 }
 
