@@ -9,7 +9,7 @@
 // Forward::pack on that geometry, so the backward reads weights in the forward kernel's own layout
 // (transformed filters for Winograd). backward/registry.hpp picks Forward as the forward registry's
 // choice for the transposed geometry: Winograd for 3x3 layers whose transposed shape it would win on,
-// the few-channels or direct kernel otherwise. Tasks, scratch and the split over threads are
+// one of the direct kernels otherwise. Tasks, scratch and the split over threads are
 // Forward's on the transposed geometry, so dx is bitwise the same for any thread count when Forward's is.
 //
 // Exact zeros: dx is exactly 0 at a pixel whose window on dz is all zeros, and receptive fields

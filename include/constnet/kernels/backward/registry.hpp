@@ -3,8 +3,8 @@
 // (kernels/registry.hpp). Convolutions and dense layers have candidates, fastest first, the scalar
 // reference last (it supports every shape); pooling, batch_norm and activations are memory-bound
 // element-wise passes with one (reference) kernel each, called directly. A convolution's first candidate
-// depends on its shape: the forward registry's choice for the transposed geometry (Winograd, few-channels
-// or direct), run through conv2d_transposed (backward/conv2d_transposed.hpp); strided layers, and those
+// depends on its shape: the forward registry's choice for the transposed geometry (Winograd, or one of the
+// direct kernels), run through conv2d_transposed (backward/conv2d_transposed.hpp); strided layers, and those
 // whose transposed form the forward only runs with its reference, get the backward reference.
 // A backward kernel has the forward's interface (name, supports, scratch_bytes, optional packed_floats /
 // pack, run or tasks / run_tasks) with dz (the gradient w.r.t. the layer's pre-activation) as its input
