@@ -312,6 +312,26 @@ BOOST_AUTO_TEST_CASE(bilinear_upsamples_a_gradient_linearly) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(bilinear_downsamples_by_averaging) {
+  // Halving: the triangle widens to 2 source pixels, so output 0 (centre 0.5) weighs sources -1, 0, 1, 2
+  // by 1/8, 3/8, 3/8, 1/8, the edge clamped: (0 + 0 + 3 x 100 + 200) / 8 = 62.5 -> 63; output 1 (centre
+  // 2.5): (100 + 3 x 200 + 3 x 255 + 255) / 8 = 215.
+  const io::image ramp = from_values(4, 1, 1, {0, 100, 200, 255});
+  BOOST_TEST(values_of(io::resize(ramp, 2, 1, io::resize_filter::bilinear)) == (std::vector<int>{63, 215}),
+             boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(bilinear_survives_the_sizes_stb_image_resize_aborts_on) {
+  // Debian's stb_image_resize fails an assertion (and aborts) on these downsamplings; found by fuzzing.
+  for (auto [h, to] : {std::pair{263, 224}, std::pair{283, 224}, std::pair{36, 28}, std::pair{47, 32}, std::pair{45, 3}}) {
+    io::image flat(7, static_cast<std::size_t>(h), 3);
+    std::fill(flat.pixels().begin(), flat.pixels().end(), 91);
+    const io::image r = io::resize(flat, 5, static_cast<std::size_t>(to), io::resize_filter::bilinear);
+    BOOST_TEST(r.height() == static_cast<std::size_t>(to));
+    BOOST_TEST(std::all_of(r.pixels().begin(), r.pixels().end(), [](std::uint8_t v) { return v == 91; }), h << " -> " << to);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(bilinear_weights_colours_by_alpha) {
   // Opaque red beside fully transparent green: no visible output pixel may turn green (pixels that
   // come out fully transparent keep the transparent source's colour, which nobody sees).

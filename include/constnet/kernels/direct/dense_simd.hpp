@@ -63,11 +63,20 @@ struct dense_packed {
   static constexpr std::size_t packed_floats(const dense_geometry& g) { return blocks(g) * (block_weights(g) + block); }
 
   /// canonical: kernel [in][units], then bias [units] when g.bias. packed: see the layout above.
+  /// A transposition of 64-byte pieces: walking the canonical rows once and scattering each piece to its
+  /// block touched blocks(g) pages per row (VGG16's fc1: 411 MB in about 0.3 s); blocks are done
+  /// pack_blocks at a time instead, so each pass reads 1 KiB runs of every row and writes 16 streams.
+  static constexpr std::size_t pack_blocks = 16;
   static void pack(const dense_geometry& g, std::span<const float> canonical, std::span<float> packed) {
-    std::fill(packed.begin(), packed.end(), 0.0f);
-    for (std::size_t i = 0; i < g.in; ++i)
-      for (std::size_t u = 0; u < g.units; ++u)
-        packed[(u / block) * block_weights(g) + i * block + u % block] = canonical[i * g.units + u];
+    if (g.units % block != 0 || !g.bias) std::fill(packed.begin(), packed.end(), 0.0f);  // padding, no bias
+    for (std::size_t b0 = 0; b0 < blocks(g); b0 += pack_blocks) {
+      const std::size_t b1 = std::min(blocks(g), b0 + pack_blocks);
+      for (std::size_t i = 0; i < g.in; ++i)
+        for (std::size_t b = b0; b < b1; ++b) {
+          const std::size_t units = std::min(block, g.units - b * block);
+          std::copy_n(canonical.data() + i * g.units + b * block, units, packed.data() + b * block_weights(g) + i * block);
+        }
+    }
     if (g.bias)
       std::copy_n(canonical.data() + g.in * g.units, g.units, packed.data() + blocks(g) * block_weights(g));
   }
