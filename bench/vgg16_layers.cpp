@@ -233,11 +233,15 @@ void onednn_conv_layer(benchmark::State& state, dnnl::algorithm algorithm) {
   set_layer_counters<I>(state, threads);
 }
 
-/// The registry's direct kernels, in its order of preference (Winograd left out).
-using direct_kernels = kernels::kernel_list<kernels::direct::conv2d_rows_nhwc<simd::xsimd_backend, 2, 6>,
-                                            kernels::direct::conv2d_nhwc<simd::xsimd_backend, 2, 6>>;
+/// The registry's choice for a layer among its direct kernels: its candidates in order, Winograd left out.
+template <auto G, class List>
+struct first_direct;
+template <auto G, class First, class... Rest>
+struct first_direct<G, kernels::kernel_list<First, Rest...>>
+    : std::conditional_t<!requires { First::output_tile; } && kernels::detail::chosen_for<First>(G),
+                         std::type_identity<First>, first_direct<G, kernels::kernel_list<Rest...>>> {};
 template <std::size_t I>
-using best_direct = typename kernels::detail::first_supporting<geometry_of<I>(), direct_kernels>::type;
+using best_direct = typename first_direct<geometry_of<I>(), kernels::candidates<conv2d_geometry>::type>::type;
 
 /// A constnet kernel K (by default the registry's choice) and oneDNN direct, alternately, in one loop.
 /// The row's time is constnet's; onednn_ms and ratio come from the same iterations.

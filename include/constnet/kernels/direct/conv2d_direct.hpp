@@ -59,6 +59,13 @@ struct conv2d_nhwc {
   static constexpr std::size_t packed_floats(const conv2d_geometry& g) {
     return blocks(g) * (block_weights(g) + block);
   }
+  /// Block b's weights and its bias (zeros for a layer without one) in a packed buffer.
+  static const float* weights_of_block(const conv2d_geometry& g, const float* packed, std::size_t b) {
+    return packed + b * block_weights(g);
+  }
+  static const float* bias_of_block(const conv2d_geometry& g, const float* packed, std::size_t b) {
+    return packed + blocks(g) * block_weights(g) + b * block;
+  }
 
   /// canonical: HWIO kernel then bias (Keras). packed: see the layout above.
   static void pack(const conv2d_geometry& g, std::span<const float> canonical, std::span<float> packed) {
@@ -120,9 +127,8 @@ struct conv2d_nhwc {
       for (std::size_t b = group * s.group_blocks; b < block_end; ++b) {
         std::size_t q = first;
         for (; q + OutPixels <= last; q += OutPixels) tile<OutPixels>(g, packed.data(), image, out_image, q, b, inside);
-        [&]<std::size_t... Width>(std::index_sequence<Width...>) {
-          ((last - q == Width ? (tile<Width>(g, packed.data(), image, out_image, q, b, inside), true) : false) || ...);
-        }(std::make_index_sequence<OutPixels>{});
+        simd::tile::with_width<OutPixels>(
+            last - q, [&]<std::size_t Width>() { tile<Width>(g, packed.data(), image, out_image, q, b, inside); });
       }
       if (g.act == activation::softmax)
         for (std::size_t p = first; p < last; ++p) reference::apply_activation(g.act, out_image + p * g.out.c, g.out.c);
@@ -156,10 +162,11 @@ struct conv2d_nhwc {
   /// The taps of a tile that reaches into the padding or spans two output rows, one (ky, kx) at a time.
   template <std::size_t Pixels>
   [[gnu::always_inline]] static inline void border_taps(const conv2d_geometry& g, vec (&acc)[Pixels][OcVectors],
-                                                        const float* (&x)[Pixels], const float* image,
-                                                        const float* weights, const std::ptrdiff_t (&y0)[Pixels],
+                                                        const float* image, const float* weights,
+                                                        const std::ptrdiff_t (&y0)[Pixels],
                                                         const std::ptrdiff_t (&x0)[Pixels]) {
     const std::size_t cin = g.in.c;
+    const float* x[Pixels];
     const auto in_h = static_cast<std::ptrdiff_t>(g.in.h), in_w = static_cast<std::ptrdiff_t>(g.in.w);
     for (std::size_t ky = 0; ky < g.kernel.h; ++ky) {
       const auto dy = static_cast<std::ptrdiff_t>(ky * g.dilation.h);
@@ -189,8 +196,7 @@ struct conv2d_nhwc {
                    std::size_t q, std::size_t b, std::pair<std::size_t, std::size_t> inside) {
     if constexpr (Pixels > 0) {
       const std::size_t cin = g.in.c, cout = g.out.c;
-      const float* weights = packed + b * block_weights(g);
-      const float* bias = packed + blocks(g) * block_weights(g) + b * block;
+      const float* weights = weights_of_block(g, packed, b);
       std::ptrdiff_t y0[Pixels], x0[Pixels];  // the window's top-left input position, per pixel
       const std::size_t ox0 = q % g.out.w;
       {
@@ -203,8 +209,7 @@ struct conv2d_nhwc {
         }
       }
       vec acc[Pixels][OcVectors];
-      simd::tile::start<B>(acc, g.bias ? bias : nullptr);
-      const float* x[Pixels];
+      simd::tile::start<B>(acc, bias_of_block(g, packed, b));
       if (g.dilation.w == 1 && ox0 >= inside.first && ox0 + Pixels <= inside.second) {
         // One output row, every window inside the image along x: a window row's kw taps are kw*cin
         // consecutive floats (as are their weights), so one FMA loop runs them (same order, same sums).
@@ -212,12 +217,13 @@ struct conv2d_nhwc {
           const std::ptrdiff_t iy = y0[0] + static_cast<std::ptrdiff_t>(ky * g.dilation.h);
           if (iy < 0 || iy >= static_cast<std::ptrdiff_t>(g.in.h)) continue;
           const float* image_row = image + static_cast<std::size_t>(iy) * g.in.w * cin;
+          const float* x[Pixels];
 #pragma GCC unroll 16
           for (std::size_t p = 0; p < Pixels; ++p) x[p] = image_row + static_cast<std::size_t>(x0[p]) * cin;
           accumulate<Pixels>(acc, x, weights + ky * g.kernel.w * cin * block, g.kernel.w * cin);
         }
       } else {
-        border_taps<Pixels>(g, acc, x, image, weights, y0, x0);
+        border_taps<Pixels>(g, acc, image, weights, y0, x0);
       }
       const std::size_t valid = std::min(block, cout - b * block);  // the last block may be narrower
       simd::tile::finish<B>(acc, g.act, out_image + q * cout + b * block, cout, valid);

@@ -187,8 +187,8 @@ struct conv2d_rows_nhwc {
     const std::size_t run = g.kernel.w * g.in.c, k_begin = first * run, k_end = std::max(first, last) * run;
     const std::size_t step = g.stride.w * g.in.c, tiles = (g.out.w + OutPixels - 1) / OutPixels;
     for (std::size_t b = 0; b < packing::blocks(g); ++b) {
-      const float* weights = packed + b * packing::block_weights(g);
-      const float* bias = packed + packing::blocks(g) * packing::block_weights(g) + b * block;
+      const float* weights = packing::weights_of_block(g, packed, b);
+      const float* bias = packing::bias_of_block(g, packed, b);
       for (std::size_t t = 0; t < tiles; ++t) {
         const std::size_t ox = t * OutPixels;
         const bool border = t < c.left_tiles || t >= c.right_tiles;
@@ -197,12 +197,9 @@ struct conv2d_rows_nhwc {
         if (ox + OutPixels <= g.out.w) {
           tile<OutPixels>(g, x, offsets, k_begin, k_end, weights, bias, out_row, ox, b);
         } else {
-          [&]<std::size_t... Width>(std::index_sequence<Width...>) {
-            ((g.out.w - ox == Width
-                  ? (tile<Width>(g, x, offsets, k_begin, k_end, weights, bias, out_row, ox, b), true)
-                  : false) ||
-             ...);
-          }(std::make_index_sequence<OutPixels>{});
+          simd::tile::with_width<OutPixels>(g.out.w - ox, [&]<std::size_t Width>() {
+            tile<Width>(g, x, offsets, k_begin, k_end, weights, bias, out_row, ox, b);
+          });
         }
       }
     }

@@ -8,6 +8,7 @@
 // taking it by reference is not inlined; either halved the direct kernels' speed.
 
 #include <cstddef>
+#include <utility>
 
 #include "constnet/core/activation.hpp"
 
@@ -59,6 +60,16 @@ template <class B, std::size_t Pixels, std::size_t OcVectors>
       if ((v + 1) * W <= valid) B::storeu(dst + p * pixel_stride + v * W, acc[p][v]);
       else if (v * W < valid) B::store_first(dst + p * pixel_stride + v * W, acc[p][v], valid - v * W);
     }
+}
+
+/// Calls f.template operator()<Width>() with Width == width, for 0 <= width < Max: a last tile narrower
+/// than the others still gets its width as a compile-time constant (a runtime bound on the tile's loops
+/// would put it in memory, see above).
+template <std::size_t Max, class F>
+[[gnu::always_inline]] inline void with_width(std::size_t width, F&& f) {
+  [&]<std::size_t... Width>(std::index_sequence<Width...>) {
+    ((width == Width ? (f.template operator()<Width>(), true) : false) || ...);
+  }(std::make_index_sequence<Max>{});
 }
 
 }  // namespace constnet::simd::tile
