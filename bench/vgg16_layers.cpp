@@ -238,7 +238,7 @@ template <auto G, class List>
 struct first_direct;
 template <auto G, class First, class... Rest>
 struct first_direct<G, kernels::kernel_list<First, Rest...>>
-    : std::conditional_t<!requires { First::output_tile; } && kernels::detail::chosen_for<First>(G),
+    : std::conditional_t<!kernels::winograd::winograd_kernel<First> && kernels::detail::chosen_for<First>(G),
                          std::type_identity<First>, first_direct<G, kernels::kernel_list<Rest...>>> {};
 template <std::size_t I>
 using best_direct = typename first_direct<geometry_of<I>(), kernels::candidates<conv2d_geometry>::type>::type;

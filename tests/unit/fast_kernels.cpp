@@ -337,6 +337,15 @@ std::vector<kernel_case<conv2d_geometry>> conv_cases() {
       "4 channels, padding wider than the kernel, softmax, no bias");
   add(conv2d<16, kernel<2, 4>, strides<1, 3>>::geometry(feature_maps(6, 29, 4)), 1, "4 channels, 2x4 stride 1x3 valid");
 
+  // Winograd along rows (3 to 15 channels, kernels 3 wide, stride 1 along x): a partial 8-lane chunk
+  // of channels, rows that share input rows or not, tiles past the row's end, taller kernels.
+  add(conv2d<19, kernel<3>, same, strides<2, 1>, dilation<2, 1>, act::relu>::geometry(feature_maps(11, 21, 12)), 2,
+      "12 channels, 3x3 stride 2x1 dilation 2x1 same, width 21");
+  add(conv2d<40, kernel<5, 3>, pad<6, 1, 2, 3>, act::linear>::geometry(feature_maps(7, 9, 5)), 3,
+      "5 channels, 5x3, padding taller than the kernel, batch 3");
+  add(conv2d<16, kernel<3>, act::softmax, no_bias>::geometry(feature_maps(4, 3, 9)), 1,
+      "9 channels, 3x3 valid on a 3-wide image, softmax, no bias");
+
   random_source rng(0xc0112d);
   const std::size_t wanted = cases.size() + scaled(400);
   const std::size_t budget = sanitized ? 400'000 : 1'500'000;  // multiply-adds per case

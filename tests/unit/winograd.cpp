@@ -28,7 +28,9 @@
 #include "constnet/constnet.hpp"
 #include "constnet/core/aligned_buffer.hpp"
 #include "constnet/core/random.hpp"
+#include "constnet/kernels/backward/conv2d_transposed.hpp"
 #include "constnet/kernels/registry.hpp"
+#include "constnet/kernels/winograd/kernel_kind.hpp"
 #include "constnet/kernels/winograd/transforms.hpp"
 #include "constnet/models/vgg.hpp"
 
@@ -176,7 +178,7 @@ double reference_error(const conv2d_geometry& g, const layer_data& d, std::size_
 }
 
 template <class K>
-constexpr bool is_winograd = requires { K::output_tile; };
+constexpr bool is_winograd = wg::winograd_kernel<K>;
 
 double bound_for(std::size_t tile) { return tile == 6 ? 5e-5 : 2e-5; }
 
@@ -220,7 +222,7 @@ void check_accuracy(kn::kernel_list<Ks...>) {
             BOOST_REQUIRE(K::supports(ac.g));
             const double e = relative_error<K>(ac.g, d, ac.batch);
             worst[k] = std::max(worst[k], e);
-            BOOST_TEST(e <= bound_for(K::output_tile),
+            BOOST_TEST(e <= bound_for(wg::output_tile_of<K>()),
                        K::name << " on " << describe(ac.g) << " [" << ac.what << "]: max|err| / max|ref| = " << e);
           }
           ++k;
@@ -232,7 +234,7 @@ void check_accuracy(kn::kernel_list<Ks...>) {
       [&] {
         if constexpr (is_winograd<Ks>)
           BOOST_TEST_MESSAGE(Ks::name << ": worst max|err| / max|ref| = " << worst[k] << " (bound "
-                                      << bound_for(Ks::output_tile) << ")");
+                                      << bound_for(wg::output_tile_of<Ks>()) << ")");
         ++k;
       }(),
       ...);
@@ -319,6 +321,36 @@ BOOST_AUTO_TEST_CASE(blocks_fit_the_scratch_limit_and_tile_the_layer) {
   five.out = cn::feature_maps(12, 12, 8);
   BOOST_TEST(!f4::supports(five));
   BOOST_TEST(!f6::supports(conv3x3(16, 16, 8192, 8, true)));
+}
+
+// The registry's choices below 16 input channels (measurements in winograd/selection.hpp).
+BOOST_AUTO_TEST_CASE(few_input_channels_take_winograd_along_rows) {
+  using rows_f4 = kn::winograd::conv2d_rows_nhwc<cn::simd::xsimd_backend, 4>;
+  using direct_rows = kn::direct::conv2d_rows_nhwc<cn::simd::xsimd_backend, 2, 6>;
+  using f4 = kn::winograd::conv2d_nhwc<cn::simd::xsimd_backend, 4>;
+  static constexpr conv2d_geometry first_layer{cn::feature_maps(224, 224, 3), cn::feature_maps(224, 224, 64), {3, 3},
+                                               {1, 1}, {1, 1}, {1, 1, 1, 1}, cn::activation::relu, true};
+  static_assert(std::is_same_v<kn::best_available::kernel<first_layer>, rows_f4>, "VGG16's block1_conv1");
+  static constexpr conv2d_geometry eight{cn::feature_maps(56, 56, 8), cn::feature_maps(56, 56, 32), {3, 3},
+                                         {1, 1}, {1, 1}, {1, 1, 1, 1}, cn::activation::relu, true};
+  static_assert(std::is_same_v<kn::best_available::kernel<eight>, rows_f4>);
+  static constexpr conv2d_geometry one{cn::feature_maps(56, 56, 1), cn::feature_maps(56, 56, 32), {3, 3},
+                                       {1, 1}, {1, 1}, {1, 1, 1, 1}, cn::activation::relu, true};
+  static_assert(std::is_same_v<kn::best_available::kernel<one>, direct_rows>, "1 channel: direct");
+  static constexpr conv2d_geometry sixteen{cn::feature_maps(56, 56, 16), cn::feature_maps(56, 56, 32), {3, 3},
+                                           {1, 1}, {1, 1}, {1, 1, 1, 1}, cn::activation::relu, true};
+  static_assert(std::is_same_v<kn::best_available::kernel<sixteen>, f4>, "16 channels: 2D Winograd");
+  static constexpr conv2d_geometry strided{cn::feature_maps(56, 56, 3), cn::feature_maps(28, 28, 32), {3, 3},
+                                           {2, 2}, {1, 1}, {0, 1, 0, 1}, cn::activation::relu, true};
+  static_assert(!rows_f4::supports(strided) && kn::winograd::row_output_tile_for(strided) == 0, "stride 2 along x");
+  // Any height, vertical stride and dilation: only x is transformed.
+  conv2d_geometry tall = first_layer;
+  tall.kernel = {5, 3};
+  tall.stride = {2, 1};
+  tall.dilation = {3, 1};
+  BOOST_TEST(rows_f4::supports(tall));
+  BOOST_TEST(kn::winograd::output_tile_of<rows_f4>() == 4u);
+  static_assert(kn::backward::conv2d_transposed<rows_f4>::restores_zeros);
 }
 
 // ---- max pools fused into the output transform ---------------------------------------------------

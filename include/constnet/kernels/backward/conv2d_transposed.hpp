@@ -33,6 +33,7 @@
 
 #include "constnet/core/geometry.hpp"
 #include "constnet/kernels/kernel_name.hpp"
+#include "constnet/kernels/winograd/kernel_kind.hpp"
 
 namespace constnet::kernels::backward {
 
@@ -93,7 +94,7 @@ struct conv2d_transposed {
  public:
   static constexpr std::string_view name = name_storage.view();
   /// Whether finish() must run after the tasks (see above): Forward is a Winograd kernel.
-  static constexpr bool restores_zeros = requires { Forward::output_tile; };
+  static constexpr bool restores_zeros = winograd::winograd_kernel<Forward>;
 
   static constexpr bool supports(const conv2d_geometry& g) {
     if constexpr (!packs) return false;
