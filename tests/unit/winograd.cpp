@@ -323,26 +323,18 @@ BOOST_AUTO_TEST_CASE(blocks_fit_the_scratch_limit_and_tile_the_layer) {
   BOOST_TEST(!f6::supports(conv3x3(16, 16, 8192, 8, true)));
 }
 
-// The registry's choices below 16 input channels (measurements in winograd/selection.hpp).
-BOOST_AUTO_TEST_CASE(few_input_channels_take_winograd_along_rows) {
+// Winograd along rows: what it supports and how the rest of the library treats it. It is no default
+// (winograd/selection.hpp): VGG16's first layer stays direct.
+BOOST_AUTO_TEST_CASE(winograd_along_rows_is_forceable_not_default) {
   using rows_f4 = kn::winograd::conv2d_rows_nhwc<cn::simd::xsimd_backend, 4>;
   using direct_rows = kn::direct::conv2d_rows_nhwc<cn::simd::xsimd_backend, 2, 6>;
-  using f4 = kn::winograd::conv2d_nhwc<cn::simd::xsimd_backend, 4>;
   static constexpr conv2d_geometry first_layer{cn::feature_maps(224, 224, 3), cn::feature_maps(224, 224, 64), {3, 3},
                                                {1, 1}, {1, 1}, {1, 1, 1, 1}, cn::activation::relu, true};
-  static_assert(std::is_same_v<kn::best_available::kernel<first_layer>, rows_f4>, "VGG16's block1_conv1");
-  static constexpr conv2d_geometry eight{cn::feature_maps(56, 56, 8), cn::feature_maps(56, 56, 32), {3, 3},
-                                         {1, 1}, {1, 1}, {1, 1, 1, 1}, cn::activation::relu, true};
-  static_assert(std::is_same_v<kn::best_available::kernel<eight>, rows_f4>);
-  static constexpr conv2d_geometry one{cn::feature_maps(56, 56, 1), cn::feature_maps(56, 56, 32), {3, 3},
-                                       {1, 1}, {1, 1}, {1, 1, 1, 1}, cn::activation::relu, true};
-  static_assert(std::is_same_v<kn::best_available::kernel<one>, direct_rows>, "1 channel: direct");
-  static constexpr conv2d_geometry sixteen{cn::feature_maps(56, 56, 16), cn::feature_maps(56, 56, 32), {3, 3},
-                                           {1, 1}, {1, 1}, {1, 1, 1, 1}, cn::activation::relu, true};
-  static_assert(std::is_same_v<kn::best_available::kernel<sixteen>, f4>, "16 channels: 2D Winograd");
+  static_assert(rows_f4::supports(first_layer));
+  static_assert(std::is_same_v<kn::best_available::kernel<first_layer>, direct_rows>, "VGG16's block1_conv1");
   static constexpr conv2d_geometry strided{cn::feature_maps(56, 56, 3), cn::feature_maps(28, 28, 32), {3, 3},
                                            {2, 2}, {1, 1}, {0, 1, 0, 1}, cn::activation::relu, true};
-  static_assert(!rows_f4::supports(strided) && kn::winograd::row_output_tile_for(strided) == 0, "stride 2 along x");
+  static_assert(!rows_f4::supports(strided), "stride 2 along x");
   // Any height, vertical stride and dilation: only x is transformed.
   conv2d_geometry tall = first_layer;
   tall.kernel = {5, 3};

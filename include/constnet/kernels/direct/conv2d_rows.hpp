@@ -42,6 +42,7 @@
 #include "constnet/kernels/reference/activation.hpp"
 #include "constnet/kernels/simd/backends.hpp"
 #include "constnet/kernels/simd/register_tile.hpp"
+#include "constnet/kernels/window_rows.hpp"
 
 namespace constnet::kernels::direct {
 
@@ -112,36 +113,23 @@ struct conv2d_rows_nhwc {
     const columns c = border_columns(g);
     for (std::size_t row = begin; row < end; ++row) {
       const std::size_t n = row / g.out.h, oy = row % g.out.h;
-      const auto [first, last] = rows_inside(g, oy);
+      const auto [first, last] = window_rows_inside(g, oy);
       const float* image = in + n * g.in.elements();
       float* out_row = out + n * g.out.elements() + oy * g.out.w * g.out.c;
       if (first < last && first != image_first)
         fill(image_offsets, image_first = first, g.dilation.h * g.in.w * cin);
       for (std::size_t ky = first; ky < last; ++ky) {
-        const float* source = image + static_cast<std::size_t>(input_row(g, oy, ky)) * g.in.w * cin;
+        const float* source = image + static_cast<std::size_t>(window_input_row(g, oy, ky)) * g.in.w * cin;
         copy_columns(g, source, slots + ky * floats, 0, c.left_end);
         copy_columns(g, source, slots + ky * floats, c.right_begin, floats / cin);
       }
       const float* image_first_row =
-          first < last ? image + static_cast<std::size_t>(input_row(g, oy, first)) * g.in.w * cin : image;
+          first < last ? image + static_cast<std::size_t>(window_input_row(g, oy, first)) * g.in.w * cin : image;
       run_row(g, packed.data(), slots, slot_offsets, image_first_row, image_offsets, first, last, c, out_row);
     }
   }
 
  private:
-  static constexpr std::ptrdiff_t input_row(const conv2d_geometry& g, std::size_t oy, std::size_t ky) {
-    return static_cast<std::ptrdiff_t>(oy * g.stride.h + ky * g.dilation.h) - static_cast<std::ptrdiff_t>(g.pad.top);
-  }
-  /// The window rows [first, last) of output row oy that lie inside the image: iy grows with ky, so they
-  /// are one range (empty when the window sees only padding).
-  static constexpr std::pair<std::size_t, std::size_t> rows_inside(const conv2d_geometry& g, std::size_t oy) {
-    std::size_t first = 0;
-    while (first < g.kernel.h && input_row(g, oy, first) < 0) ++first;
-    std::size_t last = first;
-    while (last < g.kernel.h && input_row(g, oy, last) < static_cast<std::ptrdiff_t>(g.in.h)) ++last;
-    return {first, last};
-  }
-
   /// Tiles [0, left_tiles) and [right_tiles, all) reach into the left or right padding and read slots,
   /// whose padded columns [0, left_end) and [right_begin, width) they need; the others read the image.
   /// A tile is clear of the left padding from some tile on and of the right padding up to some tile, so
@@ -216,10 +204,7 @@ struct conv2d_rows_nhwc {
       const std::size_t step = g.stride.w * g.in.c, cout = g.out.c;
       const float* x[Pixels];
 #pragma GCC unroll 16
-      for (std::size_t p = 0; p < Pixels; ++p) {
-        x[p] = x0 + p * step;
-        asm("" : "+r"(x[p]));
-      }
+      for (std::size_t p = 0; p < Pixels; ++p) x[p] = x0 + p * step;
       vec acc[Pixels][OcVectors];
       simd::tile::start<B>(acc, bias);
       // Unrolled 3 times (window rows of 3 taps or 3 channels): ~1% faster at 224x224x3, in the same

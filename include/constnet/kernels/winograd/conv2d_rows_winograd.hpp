@@ -28,6 +28,14 @@
 // needs no separate add: A^T's column for the interpolation point 1 is all ones (1^i), so starting that
 // element's accumulators from the bias adds it to every output of the tile.
 //
+// The output transform of one group of tiles runs between the next group's GEMMs (group(), a
+// software pipeline over two result buffers), so its stores come a few at a time.
+//
+// Status: half the multiplications of direct convolution, but not the registry's default anywhere:
+// when the output is not in cache its stores still stall, and VGG16's first layer then runs 1.4x
+// slower than direct (measurements in winograd/selection.hpp). Forceable per layer
+// (force_kernel<"layer", winograd::conv2d_rows_nhwc<...>>), tested and benchmarked with every kernel.
+//
 // Every output is computed by the same operations in the same order whichever task computes it, so
 // results are bitwise identical for any number of threads.
 
@@ -42,6 +50,7 @@
 #include "constnet/kernels/reference/activation.hpp"
 #include "constnet/kernels/simd/backends.hpp"
 #include "constnet/kernels/simd/register_tile.hpp"
+#include "constnet/kernels/window_rows.hpp"
 #include "constnet/kernels/winograd/tile_transform.hpp"
 #include "constnet/kernels/winograd/transforms.hpp"
 
@@ -55,7 +64,7 @@ struct conv2d_rows_nhwc {
   static constexpr std::size_t W = B::width;
   static constexpr std::size_t block = OcVectors * W;  // output channels per register tile
   static constexpr std::size_t alpha = tf::alpha;
-  /// Marks the kernel for the registry's selection (winograd/selection.hpp: row_output_tile_for).
+  /// Outputs per tile along x; also marks the kernel as Winograd (winograd/kernel_kind.hpp).
   static constexpr std::size_t row_output_tile = M;
   static constexpr std::size_t max_scratch_bytes = std::size_t{2} << 20;
 
@@ -152,9 +161,9 @@ struct conv2d_rows_nhwc {
     const std::size_t cin = g.in.c;
     for (std::size_t row = begin; row < end; ++row) {
       const std::size_t n = row / g.out.h, oy = row % g.out.h;
-      const auto [first, last] = rows_inside(g, oy);
+      const auto [first, last] = window_rows_inside(g, oy);
       for (std::size_t ky = first; ky < last; ++ky) {
-        const auto iy = static_cast<std::size_t>(input_row(g, oy, ky));
+        const auto iy = static_cast<std::size_t>(window_input_row(g, oy, ky));
         const std::size_t slot = iy % ring_slots(g);
         const auto tag = static_cast<std::int64_t>(n * g.in.h + iy);
         if (tags[slot] != tag) {
@@ -170,18 +179,6 @@ struct conv2d_rows_nhwc {
   }
 
  private:
-  static constexpr std::ptrdiff_t input_row(const conv2d_geometry& g, std::size_t oy, std::size_t ky) {
-    return static_cast<std::ptrdiff_t>(oy * g.stride.h + ky * g.dilation.h) - static_cast<std::ptrdiff_t>(g.pad.top);
-  }
-  /// The window rows [first, last) of output row oy inside the image (one range: iy grows with ky).
-  static constexpr std::pair<std::size_t, std::size_t> rows_inside(const conv2d_geometry& g, std::size_t oy) {
-    std::size_t first = 0;
-    while (first < g.kernel.h && input_row(g, oy, first) < 0) ++first;
-    std::size_t last = first;
-    while (last < g.kernel.h && input_row(g, oy, last) < static_cast<std::ptrdiff_t>(g.in.h)) ++last;
-    return {first, last};
-  }
-
   /// slot[tile][j][ci] = (B^T d)[j] for one input row, d the tile's alpha columns (zeros outside).
   static void transform_row(const conv2d_geometry& g, const float* source, float* staging, float* slot) {
     const std::size_t cin = g.in.c, left = g.pad.left * cin;
