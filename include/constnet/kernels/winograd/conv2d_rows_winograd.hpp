@@ -91,16 +91,18 @@ struct conv2d_rows_nhwc {
   // ---- sizes ----------------------------------------------------------------------------------------
   static constexpr std::size_t tiles(const conv2d_geometry& g) { return ceil_div(g.out.w, M); }
   static constexpr std::size_t ring_slots(const conv2d_geometry& g) { return (g.kernel.h - 1) * g.dilation.h + 1; }
+  /// Scratch regions start on cache lines (so the tags after them are aligned for any backend).
+  static constexpr std::size_t line_floats = std::max<std::size_t>(W, 64 / sizeof(float));
   /// Floats of one transformed row: V[tile][j][ci] for every tile, and W floats of slack.
   static constexpr std::size_t slot_floats(const conv2d_geometry& g) {
-    return round_up(tiles(g) * alpha * g.in.c + W, W);
+    return round_up(tiles(g) * alpha * g.in.c + W, line_floats);
   }
   /// Floats of the staging row: every column the tiles read (zeros outside the image), and W of slack.
   static constexpr std::size_t staging_floats(const conv2d_geometry& g) {
-    return round_up((tiles(g) * M + 2) * g.in.c + W, W);
+    return round_up((tiles(g) * M + 2) * g.in.c + W, line_floats);
   }
   static constexpr std::size_t window_k(const conv2d_geometry& g) { return g.kernel.h * g.in.c; }
-  static constexpr std::size_t results_floats() { return alpha * Tiles * block; }
+  static constexpr std::size_t results_floats() { return round_up(alpha * Tiles * block, line_floats); }
   /// Scratch, in this order: two groups' GEMM results (aligned), ring, staging row, ring tags (64-bit),
   /// k offsets.
   static constexpr std::size_t scratch_floats(const conv2d_geometry& g) {
