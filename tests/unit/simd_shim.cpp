@@ -37,6 +37,10 @@ void check_backend() {
   for (std::size_t i = 0; i < w; ++i) BOOST_TEST(out[i] == a[i] / c[i]);
   B::storeu(out.data(), B::broadcast(3.5f));
   for (std::size_t i = 0; i < w; ++i) BOOST_TEST(out[i] == 3.5f);
+  out.fill(-7.0f);
+  B::stream(out.data() + w, va);  // the second vector: lanes [0, w) and [2w, ...) untouched
+  B::stream_fence();
+  for (std::size_t i = 0; i < 3 * w; ++i) BOOST_TEST(out[i] == (i >= w && i < 2 * w ? a[i - w] : -7.0f));
 
   double sum = 0;
   float top = a[0];

@@ -323,18 +323,26 @@ BOOST_AUTO_TEST_CASE(blocks_fit_the_scratch_limit_and_tile_the_layer) {
   BOOST_TEST(!f6::supports(conv3x3(16, 16, 8192, 8, true)));
 }
 
-// Winograd along rows: what it supports and how the rest of the library treats it. It is no default
-// (winograd/selection.hpp): VGG16's first layer stays direct.
-BOOST_AUTO_TEST_CASE(winograd_along_rows_is_forceable_not_default) {
+// The registry's choices below 16 input channels (measurements in winograd/selection.hpp), and what
+// Winograd along rows supports.
+BOOST_AUTO_TEST_CASE(few_input_channels_take_winograd_along_rows) {
   using rows_f4 = kn::winograd::conv2d_rows_nhwc<cn::simd::xsimd_backend, 4>;
   using direct_rows = kn::direct::conv2d_rows_nhwc<cn::simd::xsimd_backend, 2, 6>;
-  static constexpr conv2d_geometry first_layer{cn::feature_maps(224, 224, 3), cn::feature_maps(224, 224, 64), {3, 3},
-                                               {1, 1}, {1, 1}, {1, 1, 1, 1}, cn::activation::relu, true};
-  static_assert(rows_f4::supports(first_layer));
-  static_assert(std::is_same_v<kn::best_available::kernel<first_layer>, direct_rows>, "VGG16's block1_conv1");
+  using f4 = kn::winograd::conv2d_nhwc<cn::simd::xsimd_backend, 4>;
+  static constexpr auto same3x3 = [](std::size_t size, std::size_t cin, std::size_t cout) {
+    return conv2d_geometry{cn::feature_maps(size, size, cin), cn::feature_maps(size, size, cout), {3, 3}, {1, 1},
+                           {1, 1}, {1, 1, 1, 1}, cn::activation::relu, true};
+  };
+  static constexpr conv2d_geometry first_layer = same3x3(224, 3, 64);
+  static_assert(std::is_same_v<kn::best_available::kernel<first_layer>, rows_f4>, "VGG16's block1_conv1");
+  static_assert(std::is_same_v<kn::best_available::kernel<same3x3(56, 15, 32)>, rows_f4>);
+  static_assert(std::is_same_v<kn::best_available::kernel<same3x3(56, 2, 32)>, direct_rows>, "2 channels: direct");
+  static_assert(std::is_same_v<kn::best_available::kernel<same3x3(56, 16, 32)>, f4>, "16 channels: 2D Winograd");
+  static_assert(rows_f4::streams(first_layer) && !rows_f4::streams(same3x3(112, 3, 64)),
+                "12.25 MiB of output is streamed past the caches, 3 MiB is not");
   static constexpr conv2d_geometry strided{cn::feature_maps(56, 56, 3), cn::feature_maps(28, 28, 32), {3, 3},
                                            {2, 2}, {1, 1}, {0, 1, 0, 1}, cn::activation::relu, true};
-  static_assert(!rows_f4::supports(strided), "stride 2 along x");
+  static_assert(!rows_f4::supports(strided) && kn::winograd::row_output_tile_for(strided) == 0, "stride 2 along x");
   // Any height, vertical stride and dilation: only x is transformed.
   conv2d_geometry tall = first_layer;
   tall.kernel = {5, 3};
@@ -343,6 +351,29 @@ BOOST_AUTO_TEST_CASE(winograd_along_rows_is_forceable_not_default) {
   BOOST_TEST(rows_f4::supports(tall));
   BOOST_TEST(kn::winograd::output_tile_of<rows_f4>() == 4u);
   static_assert(kn::backward::conv2d_transposed<rows_f4>::restores_zeros);
+}
+
+// An output of 8 MiB (128x128x128) is streamed: the result must be the reference's, and the same bits
+// as the ordinary stores the kernel falls back to when the output is not aligned to its vectors.
+BOOST_AUTO_TEST_CASE(streamed_outputs_equal_cached_ones) {
+  using rows_f4 = kn::winograd::conv2d_rows_nhwc<cn::simd::xsimd_backend, 4>;
+  const conv2d_geometry g = conv3x3(128, 128, 3, 128, true);
+  BOOST_REQUIRE(rows_f4::streams(g));
+  const layer_data d = make_layer(g, 1, 77);
+  cn::aligned_buffer<float> packed(kn::packed_floats<rows_f4>(g));
+  rows_f4::pack(g, d.weights, packed.span());
+  cn::aligned_buffer<std::byte> scratch(rows_f4::scratch_bytes(g, 1));
+  cn::aligned_buffer<float> streamed(g.out.elements()), shifted(g.out.elements() + 1);
+  rows_f4::run(g, std::as_const(packed).span(), d.input.data(), streamed.data(), scratch.data(), 1);
+  rows_f4::run(g, std::as_const(packed).span(), d.input.data(), shifted.data() + 1, scratch.data(), 1);
+  BOOST_TEST(std::memcmp(streamed.data(), shifted.data() + 1, g.out.elements() * sizeof(float)) == 0);
+  double error = 0, scale = 0;
+  for (std::size_t i = 0; i < g.out.elements(); ++i) {
+    const double want = activate(g.act, d.expected[i]);
+    scale = std::max(scale, std::abs(want));
+    error = std::max(error, std::abs(static_cast<double>(streamed.data()[i]) - want));
+  }
+  BOOST_TEST(error <= 2e-5 * scale, "max |streamed - reference| = " << error << ", max |reference| = " << scale);
 }
 
 // ---- max pools fused into the output transform ---------------------------------------------------

@@ -46,13 +46,15 @@ struct kernel_list {};
 template <class Geometry>
 struct candidates;
 /// 3x3 stride-1 convolutions: a Winograd kernel where winograd::output_tile_for picks its tile (the
-/// thresholds measured on this machine are there), else direct: conv2d_rows_nhwc where
+/// thresholds measured on this machine are there), Winograd along rows where row_output_tile_for does
+/// (3 to 15 input channels, kernels 3 wide), else direct: conv2d_rows_nhwc where
 /// direct::prefers_row_tasks says so (few input channels, small weights, wide outputs), conv2d_nhwc for
 /// the rest (measurements in direct/selection.hpp).
 template <>
 struct candidates<conv2d_geometry> {
   using type = kernel_list<winograd::conv2d_nhwc<simd::xsimd_backend, 6>, winograd::conv2d_nhwc<simd::xsimd_backend, 4>,
                            winograd::conv2d_nhwc<simd::xsimd_backend, 2>,
+                           winograd::conv2d_rows_nhwc<simd::xsimd_backend, 4>,
                            direct::conv2d_rows_nhwc<simd::xsimd_backend, 2, 6>,
                            direct::conv2d_nhwc<simd::xsimd_backend, 2, 6>, reference::conv2d>;
 };
@@ -150,11 +152,12 @@ struct reference_for<batch_norm_geometry> {
 namespace detail {
 /// Whether the default policy picks K for a layer: it must support it and, for a Winograd kernel, have
 /// the output tile winograd::output_tile_for chose; the row-task direct kernel only where
-/// direct::prefers_row_tasks. (Winograd along rows is never a default, see winograd/selection.hpp.)
+/// direct::prefers_row_tasks; Winograd along rows where winograd::row_output_tile_for picks it.
 template <class K, class Geometry>
 constexpr bool chosen_for(const Geometry& g) {
   if constexpr (requires { K::output_tile; }) return K::supports(g) && winograd::output_tile_for(g) == K::output_tile;
-  else if constexpr (requires { K::row_output_tile; }) return false;
+  else if constexpr (requires { K::row_output_tile; })
+    return K::supports(g) && winograd::row_output_tile_for(g) == K::row_output_tile;
   else if constexpr (requires { K::row_tasks; }) return K::supports(g) && direct::prefers_row_tasks(g);
   else return K::supports(g);
 }

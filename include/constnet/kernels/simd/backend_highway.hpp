@@ -8,6 +8,7 @@
 #ifndef HWY_COMPILE_ONLY_STATIC
 #define HWY_COMPILE_ONLY_STATIC 1
 #endif
+#include <hwy/cache_control.h>
 #include <hwy/highway.h>
 
 #include <cstddef>
@@ -38,6 +39,9 @@ struct highway_backend {
   static vec loadu(const float* p) { return hwy::HWY_NAMESPACE::LoadU(d, p); }
   static void store(float* p, vec v) { hwy::HWY_NAMESPACE::Store(v, d, p); }
   static void storeu(float* p, vec v) { hwy::HWY_NAMESPACE::StoreU(v, d, p); }
+  /// A store that bypasses the caches (p aligned); stream_fence() before others read it.
+  static void stream(float* p, vec v) { hwy::HWY_NAMESPACE::Stream(v, d, p); }
+  static void stream_fence() { hwy::FlushStream(); }
   static vec load_first(const float* p, std::size_t n) {
     return hwy::HWY_NAMESPACE::MaskedLoad(hwy::HWY_NAMESPACE::FirstN(d, n), d, p);
   }

@@ -21,6 +21,8 @@ struct scalar_backend {
   static vec loadu(const float* p) { return *p; }
   static void store(float* p, vec v) { *p = v; }
   static void storeu(float* p, vec v) { *p = v; }
+  static void stream(float* p, vec v) { *p = v; }  // no streaming stores without vectors
+  static void stream_fence() {}
   static vec load_first(const float* p, std::size_t n) { return n > 0 ? *p : 0.0f; }
   static void store_first(float* p, vec v, std::size_t n) {
     if (n > 0) *p = v;

@@ -5,6 +5,10 @@
 
 #include <xsimd/xsimd.hpp>
 
+#if defined(__SSE__)
+#include <immintrin.h>
+#endif
+
 #include <algorithm>
 #include <cstddef>
 #include <string_view>
@@ -23,6 +27,26 @@ struct xsimd_backend {
   static vec loadu(const float* p) { return vec::load_unaligned(p); }
   static void store(float* p, vec v) { v.store_aligned(p); }
   static void storeu(float* p, vec v) { v.store_unaligned(p); }
+  /// A store that bypasses the caches (p aligned to the vector): for outputs too large to stay in
+  /// cache, it saves reading each line before writing it. stream_fence() before others read them.
+  static void stream(float* p, vec v) {
+    // xsimd's batch<float> is the widest register the compiler targets (checked in unit.simd_shim).
+#if defined(__AVX512F__)
+    _mm512_stream_ps(p, v);
+#elif defined(__AVX__)
+    _mm256_stream_ps(p, v);
+#elif defined(__SSE__)
+    _mm_stream_ps(p, v);
+#else
+    v.store_aligned(p);
+#endif
+  }
+  /// Orders earlier stream() stores before later stores (x86's streaming stores are weakly ordered).
+  static void stream_fence() {
+#if defined(__SSE__)
+    _mm_sfence();
+#endif
+  }
   /// Lanes [0, n) from p, the rest zero; reads nothing past p + n.
   static vec load_first(const float* p, std::size_t n) {
     alignas(64) float lanes[width] = {};

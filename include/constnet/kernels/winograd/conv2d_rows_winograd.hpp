@@ -31,10 +31,9 @@
 // The output transform of one group of tiles runs between the next group's GEMMs (group(), a
 // software pipeline over two result buffers), so its stores come a few at a time.
 //
-// Status: half the multiplications of direct convolution, but not the registry's default anywhere:
-// when the output is not in cache its stores still stall, and VGG16's first layer then runs 1.4x
-// slower than direct (measurements in winograd/selection.hpp). Forceable per layer
-// (force_kernel<"layer", winograd::conv2d_rows_nhwc<...>>), tested and benchmarked with every kernel.
+// Outputs of 8 MiB or more per image (VGG16's first layer: 12.25 MiB) are stored with streaming
+// stores, which skip reading each line before writing it (streams()). The registry picks this kernel
+// for 3 to 15 input channels (winograd/selection.hpp has the measurements).
 //
 // Every output is computed by the same operations in the same order whichever task computes it, so
 // results are bitwise identical for any number of threads.
@@ -67,6 +66,9 @@ struct conv2d_rows_nhwc {
   /// Outputs per tile along x; also marks the kernel as Winograd (winograd/kernel_kind.hpp).
   static constexpr std::size_t row_output_tile = M;
   static constexpr std::size_t max_scratch_bytes = std::size_t{2} << 20;
+  /// Outputs of at least this many bytes per image are stored with streaming stores (see
+  /// store_tile()); smaller ones stay in cache for the next layer.
+  static constexpr std::size_t stream_min_output_bytes = std::size_t{8} << 20;
 
  private:
   static constexpr diagnostic name_storage = compose_name("f32_conv2d_winograd_f1x", M, "_rows_nhwc_", block, "o",
@@ -117,6 +119,14 @@ struct conv2d_rows_nhwc {
   }
   static constexpr std::size_t scratch_bytes(const conv2d_geometry& g, std::size_t) {
     return scratch_floats(g) * sizeof(float);
+  }
+
+  /// Whether a layer's whole tiles are stored with streaming stores: large outputs, which are not in
+  /// cache when the layer runs (in a network the arena was written a forward ago) and would not stay
+  /// there. Ordinary stores of such lines stall on reading them first: 224x224x3 -> 64 took 2.2-3.0 ms
+  /// with its output evicted between calls, 1.77 ms streamed (1.67 / 1.71 with the output in cache).
+  static constexpr bool streams(const conv2d_geometry& g) {
+    return g.out.elements() * sizeof(float) >= stream_min_output_bytes;
   }
 
   // ---- weights --------------------------------------------------------------------------------------
@@ -178,6 +188,7 @@ struct conv2d_rows_nhwc {
       float* out_row = out + n * g.out.elements() + oy * g.out.w * g.out.c;
       run_row(g, packed.data(), ring, offsets, first * cin, last * cin, results, out_row);
     }
+    B::stream_fence();  // before the thread pool hands the output to others
   }
 
  private:
@@ -277,12 +288,18 @@ struct conv2d_rows_nhwc {
     float* dst = out_row + ox0 * cout + done.b * block;
     if (pixels == M && valid == block) {
       // Every tile but a row's last and every block but a layer's last: no runtime bound on y.
+      const bool stream = streams(g) && cout % W == 0 && reinterpret_cast<std::uintptr_t>(out_row) % sizeof(vec) == 0;
 #pragma GCC unroll 4
       for (std::size_t v = 0; v < OcVectors; ++v) {
         vec y[M];
         output_transform(done.results, p, v, relu, y);
+        if (stream) {
 #pragma GCC unroll 8
-        for (std::size_t i = 0; i < M; ++i) B::storeu(dst + i * cout + v * W, y[i]);
+          for (std::size_t i = 0; i < M; ++i) B::stream(dst + i * cout + v * W, y[i]);
+        } else {
+#pragma GCC unroll 8
+          for (std::size_t i = 0; i < M; ++i) B::storeu(dst + i * cout + v * W, y[i]);
+        }
       }
     } else {
       for (std::size_t v = 0; v * W < valid; ++v) {

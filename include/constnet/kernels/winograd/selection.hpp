@@ -21,14 +21,16 @@
 // against direct::conv2d_rows_nhwc, 3x3 same relu, 1 thread, ms; "warm": the output buffer still in
 // cache from the previous call, "cold": 64 MiB written in between (as in a network, where the arena
 // was last written a forward ago, and in the benchmark's vs_onednn rows, where oneDNN runs between):
-//   224x224x3->64   warm 1.78-1.95 / 1.95-2.10   cold 3.02 / 2.13 (bench, vs oneDNN: 1.05-1.19 / 1.00-1.03)
+//   224x224x3->64   warm 1.67-1.95 / 1.93-2.10   cold 2.2-3.0 / 1.93-2.13, streamed 1.77 cold, 1.71 warm
+//                   (bench vs_onednn, streamed: 0.96-0.98 of oneDNN; direct 1.02-1.11 in the same runs)
 //   112x112x3->64   warm 0.41 / 0.48             cold 0.66 / 0.70
 //   112x112x8->64   warm 0.76 / 1.19             cold 0.91 / 1.27
 //   56x56x12->128   warm 0.60 / 0.90             cold 1.04 / 0.98
-// It does half the multiplications, but stores a group's outputs in bursts (after its alpha GEMMs),
-// which stall when the lines are not in cache; the direct kernel's stores are spread over its FMAs.
-// Not chosen by default until that is solved: VGG16's first layer, the case it was written for,
-// loses when cold. It stays in kernels::all_kernels (tested, benchmarked, forceable per layer).
+//   28x28x3->32     warm 0.017 / 0.016           32x32x1->16 warm 0.008 / 0.006
+// It does half the multiplications, but stores a group's outputs in bursts, which stall when the lines
+// are not in cache: outputs of 8 MiB or more per image are therefore streamed past the caches
+// (conv2d_rows_nhwc::streams). F(1 x 2) and F(1 x 6) were slower than F(1 x 4) everywhere. So
+// Winograd along rows from 3 to 15 input channels (one and two channels: direct).
 
 #include <algorithm>
 #include <cstddef>
@@ -40,6 +42,8 @@ namespace constnet::kernels::winograd {
 inline constexpr std::size_t min_input_channels = 16;
 inline constexpr std::size_t max_direct_size = 4;   // output side at or below which direct wins
 inline constexpr std::size_t min_f4_size = 24;      // output side from which F4 beats F2
+inline constexpr std::size_t min_row_channels = 3;  // input channels from which F(1 x 4) beats direct
+inline constexpr std::size_t row_tile = 4;
 
 constexpr std::size_t output_tile_for(const conv2d_geometry& g) {
   const bool winograd_shape = g.kernel.h == 3 && g.kernel.w == 3 && g.stride.h == 1 && g.stride.w == 1 &&
@@ -47,6 +51,13 @@ constexpr std::size_t output_tile_for(const conv2d_geometry& g) {
   const std::size_t side = std::min(g.out.h, g.out.w);
   if (!winograd_shape || g.in.c < min_input_channels || side <= max_direct_size) return 0;
   return side >= min_f4_size ? 4 : 2;
+}
+
+/// The tile of Winograd along rows for a layer the 2D kernel does not take (0: direct).
+constexpr std::size_t row_output_tile_for(const conv2d_geometry& g) {
+  const bool row_shape = g.kernel.w == 3 && g.stride.w == 1 && g.dilation.w == 1;
+  if (!row_shape || output_tile_for(g) != 0 || g.in.c < min_row_channels || g.in.c >= min_input_channels) return 0;
+  return row_tile;
 }
 
 }  // namespace constnet::kernels::winograd
