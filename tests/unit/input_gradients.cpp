@@ -274,14 +274,14 @@ BOOST_AUTO_TEST_CASE(fast_gradient_model_matches_double) {
 BOOST_AUTO_TEST_CASE(the_fast_models_use_the_simd_backward_kernels) {
   // Otherwise the comparison above would only test the reference twice.
   using M = gradient_model<net_a>;
-  // Stride-1 convolutions run the forward registry's choice for the transposed geometry: Winograd
-  // along rows for these (dx from 4 and 6 channels), whichever the forward's selection picks.
+  // Stride-1 convolutions run the forward registry's choice for the transposed geometry: a direct
+  // kernel for these (dx from 4 and 6 channels), whichever the forward's selection picks.
   auto through_forward_choice = []<class Model, std::size_t I>() {
     constexpr conv2d_geometry t = kernels::backward::transposed(Model::template kernel_of<I>::geometry);
     using forward = kernels::best_available::kernel<t>;
     const std::string_view name = Model::template backward_kernel_of<I>::type::name;
     BOOST_TEST(name == "f32_conv2d_input_gradient_through_" + std::string(forward::name));
-    BOOST_TEST(name.starts_with("f32_conv2d_input_gradient_through_f32_conv2d_winograd_f1x4_rows_"));
+    BOOST_TEST(name.starts_with("f32_conv2d_input_gradient_through_f32_conv2d_direct_"));
   };
   through_forward_choice.operator()<M, 1>();
   through_forward_choice.operator()<gradient_model<net_c>, 4>();

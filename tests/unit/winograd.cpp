@@ -337,6 +337,7 @@ BOOST_AUTO_TEST_CASE(few_input_channels_take_winograd_along_rows) {
   static_assert(std::is_same_v<kn::best_available::kernel<first_layer>, rows_f4>, "VGG16's block1_conv1");
   static_assert(std::is_same_v<kn::best_available::kernel<same3x3(56, 15, 32)>, rows_f4>);
   static_assert(std::is_same_v<kn::best_available::kernel<same3x3(56, 2, 32)>, direct_rows>, "2 channels: direct");
+  static_assert(std::is_same_v<kn::best_available::kernel<same3x3(28, 3, 32)>, direct_rows>, "28 wide: direct");
   static_assert(std::is_same_v<kn::best_available::kernel<same3x3(56, 16, 32)>, f4>, "16 channels: 2D Winograd");
   static_assert(rows_f4::streams(first_layer) && !rows_f4::streams(same3x3(112, 3, 64)),
                 "12.25 MiB of output is streamed past the caches, 3 MiB is not");

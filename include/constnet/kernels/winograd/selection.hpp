@@ -30,7 +30,9 @@
 // It does half the multiplications, but stores a group's outputs in bursts, which stall when the lines
 // are not in cache: outputs of 8 MiB or more per image are therefore streamed past the caches
 // (conv2d_rows_nhwc::streams). F(1 x 2) and F(1 x 6) were slower than F(1 x 4) everywhere. So
-// Winograd along rows from 3 to 15 input channels (one and two channels: direct).
+// Winograd along rows from 3 to 15 input channels (one and two channels: direct) and outputs at least
+// 32 wide (28 wide lost, 56 won; small maps also keep direct's exact sums, which the seeds' worked
+// examples check).
 
 #include <algorithm>
 #include <cstddef>
@@ -43,6 +45,7 @@ inline constexpr std::size_t min_input_channels = 16;
 inline constexpr std::size_t max_direct_size = 4;   // output side at or below which direct wins
 inline constexpr std::size_t min_f4_size = 24;      // output side from which F4 beats F2
 inline constexpr std::size_t min_row_channels = 3;  // input channels from which F(1 x 4) beats direct
+inline constexpr std::size_t min_row_output_width = 32;
 inline constexpr std::size_t row_tile = 4;
 
 constexpr std::size_t output_tile_for(const conv2d_geometry& g) {
@@ -56,7 +59,9 @@ constexpr std::size_t output_tile_for(const conv2d_geometry& g) {
 /// The tile of Winograd along rows for a layer the 2D kernel does not take (0: direct).
 constexpr std::size_t row_output_tile_for(const conv2d_geometry& g) {
   const bool row_shape = g.kernel.w == 3 && g.stride.w == 1 && g.dilation.w == 1;
-  if (!row_shape || output_tile_for(g) != 0 || g.in.c < min_row_channels || g.in.c >= min_input_channels) return 0;
+  if (!row_shape || output_tile_for(g) != 0 || g.in.c < min_row_channels || g.in.c >= min_input_channels ||
+      g.out.w < min_row_output_width)
+    return 0;
   return row_tile;
 }
 
