@@ -47,7 +47,7 @@ template <class Geometry>
 struct candidates;
 /// 3x3 stride-1 convolutions: a Winograd kernel where winograd::output_tile_for picks its tile (the
 /// thresholds measured on this machine are there), Winograd along rows where row_output_tile_for does
-/// (3 to 15 input channels, kernels 3 wide), else direct: conv2d_rows_nhwc where
+/// (3 to 15 input channels, kernels 3 wide, outputs at least 32 wide), else direct: conv2d_rows_nhwc where
 /// direct::prefers_row_tasks says so (few input channels, small weights, wide outputs), conv2d_nhwc for
 /// the rest (measurements in direct/selection.hpp).
 template <>

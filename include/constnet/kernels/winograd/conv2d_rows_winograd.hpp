@@ -33,7 +33,7 @@
 //
 // Outputs of 8 MiB or more per image (VGG16's first layer: 12.25 MiB) are stored with streaming
 // stores, which skip reading each line before writing it (streams()). The registry picks this kernel
-// for 3 to 15 input channels (winograd/selection.hpp has the measurements).
+// for 3 to 15 input channels and outputs at least 32 wide (winograd/selection.hpp has the measurements).
 //
 // Every output is computed by the same operations in the same order whichever task computes it, so
 // results are bitwise identical for any number of threads.
