@@ -354,6 +354,11 @@ BOOST_AUTO_TEST_CASE(winograd_backward_matches_the_reference_backward) {
   check.operator()<conv3x3(13, 11, 16, 16, true)>(2, f2, true);
   check.operator()<conv3x3(27, 25, 32, 48, true)>(1, f4, true);
   check.operator()<conv3x3(30, 28, 16, 32, false)>(1, f4, true);
+  // dz with 3-15 channels and at least 32 wide: Winograd along rows (the tiles along x straddle the
+  // edge of a sparse dz's support just as 2D tiles do).
+  constexpr auto rows = "winograd_f1x4_rows";
+  check.operator()<conv3x3(12, 40, 5, 8, true)>(2, rows);
+  check.operator()<conv3x3(9, 37, 6, 12, true)>(1, rows, true);
 }
 
 BOOST_AUTO_TEST_CASE(winograd_backward_in_a_network) {
