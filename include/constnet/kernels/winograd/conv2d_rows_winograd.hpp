@@ -45,6 +45,7 @@
 #include <string_view>
 
 #include "constnet/core/geometry.hpp"
+#include "constnet/core/integer_math.hpp"
 #include "constnet/kernels/kernel_name.hpp"
 #include "constnet/kernels/reference/activation.hpp"
 #include "constnet/kernels/simd/backends.hpp"
@@ -73,8 +74,6 @@ struct conv2d_rows_nhwc {
  private:
   static constexpr diagnostic name_storage = compose_name("f32_conv2d_winograd_f1x", M, "_rows_nhwc_", block, "o",
                                                           Tiles, "t_", B::name, "_", B::isa);
-  static constexpr std::size_t ceil_div(std::size_t x, std::size_t d) { return (x + d - 1) / d; }
-  static constexpr std::size_t round_up(std::size_t x, std::size_t to) { return ceil_div(x, to) * to; }
 
   /// The transform element whose column of A^T is all ones (the point 1): where the bias goes in.
   static constexpr std::size_t ones_column = [] {
@@ -138,6 +137,9 @@ struct conv2d_rows_nhwc {
   static void pack(const conv2d_geometry& g, std::span<const float> canonical, std::span<float> packed) {
     const std::size_t cin = g.in.c, cout = g.out.c, K = window_k(g);
     std::fill(packed.begin(), packed.end(), 0.0f);
+    double gm[alpha][3];
+    for (std::size_t j = 0; j < alpha; ++j)
+      for (std::size_t kx = 0; kx < 3; ++kx) gm[j][kx] = tf::G_exact[j][kx].to_double();
     for (std::size_t ky = 0; ky < g.kernel.h; ++ky)
       for (std::size_t ci = 0; ci < cin; ++ci)
         for (std::size_t oc = 0; oc < cout; ++oc) {
@@ -145,7 +147,7 @@ struct conv2d_rows_nhwc {
           for (std::size_t kx = 0; kx < 3; ++kx) w[kx] = canonical[((ky * 3 + kx) * cin + ci) * cout + oc];
           for (std::size_t j = 0; j < alpha; ++j) {
             double u = 0;
-            for (std::size_t kx = 0; kx < 3; ++kx) u += tf::G_exact[j][kx].to_double() * w[kx];
+            for (std::size_t kx = 0; kx < 3; ++kx) u += gm[j][kx] * w[kx];
             const std::size_t b = oc / block;
             packed[b * block_weights(g) + (j * K + ky * cin + ci) * block + oc % block] = static_cast<float>(u);
           }
@@ -194,11 +196,11 @@ struct conv2d_rows_nhwc {
  private:
   /// slot[tile][j][ci] = (B^T d)[j] for one input row, d the tile's alpha columns (zeros outside).
   static void transform_row(const conv2d_geometry& g, const float* source, float* staging, float* slot) {
-    const std::size_t cin = g.in.c, left = g.pad.left * cin;
-    const std::size_t used = std::min(g.in.w * cin, staging_floats(g) - std::min(left, staging_floats(g)));
-    std::fill_n(staging, std::min(left, staging_floats(g)), 0.0f);
-    std::copy_n(source, used, staging + std::min(left, staging_floats(g)));
-    std::fill(staging + std::min(left, staging_floats(g)) + used, staging + staging_floats(g), 0.0f);
+    const std::size_t cin = g.in.c, length = staging_floats(g);
+    const std::size_t left = std::min(g.pad.left * cin, length), used = std::min(g.in.w * cin, length - left);
+    std::fill_n(staging, left, 0.0f);
+    std::copy_n(source, used, staging + left);
+    std::fill(staging + left + used, staging + length, 0.0f);
     const std::size_t tile_floats = alpha * cin;
     vec d[alpha], v[alpha];
     for (std::size_t t = 0; t < tiles(g); ++t)

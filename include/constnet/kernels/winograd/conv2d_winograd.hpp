@@ -43,6 +43,7 @@
 #include <string_view>
 
 #include "constnet/core/geometry.hpp"
+#include "constnet/core/integer_math.hpp"
 #include "constnet/kernels/kernel_name.hpp"
 #include "constnet/kernels/reference/activation.hpp"
 #include "constnet/kernels/simd/backends.hpp"
@@ -84,8 +85,6 @@ struct conv2d_nhwc {
  private:
   static constexpr diagnostic name_storage = compose_name("f32_conv2d_winograd_f", M, "x", M, "_3x3_nhwc_", block, "o",
                                                           Rows, "t_", B::name, "_", B::isa);
-  static constexpr std::size_t round_up(std::size_t x, std::size_t to) { return (x + to - 1) / to * to; }
-  static constexpr std::size_t ceil_div(std::size_t x, std::size_t d) { return (x + d - 1) / d; }
 
  public:
   static constexpr std::string_view name = name_storage.view();
