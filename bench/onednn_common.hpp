@@ -30,6 +30,7 @@
 #include <benchmark/benchmark.h>
 
 #include "constnet/core/activation.hpp"
+#include "constnet/core/aligned_buffer.hpp"
 #include "constnet/core/geometry.hpp"
 
 namespace constnet::bench::onednn {
@@ -132,6 +133,7 @@ struct onednn_layer {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream{engine};
   dnnl::primitive primitive;
+  aligned_buffer<std::byte> storage[4];  // src, weights, dst, bias: declared first, destroyed last
   dnnl::memory src, weights, bias, dst;
   dnnl::memory::desc user_dst_desc;
   std::unordered_map<int, dnnl::memory> args;
@@ -151,20 +153,27 @@ struct onednn_layer {
     return out;
   }
 
+  /// A memory in storage[slot]: the same allocator as constnet's buffers (huge pages for large ones),
+  /// so a comparison measures the kernels and not how each library's pages landed.
+  dnnl::memory own(const dnnl::memory::desc& desc, std::size_t slot) {
+    storage[slot] = aligned_buffer<std::byte>(desc.get_size());
+    return dnnl::memory(desc, engine, storage[slot].data());
+  }
+
   template <class PrimitiveDesc>
   void fill(const PrimitiveDesc& pd, const dnnl::memory::desc& user_src, const dnnl::memory::desc& user_weights,
             const float* in, const float* canonical, std::size_t kernel_elements, bool has_bias) {
     impl = pd.impl_info_str();
-    src = dnnl::memory(pd.src_desc(), engine);
-    weights = dnnl::memory(pd.weights_desc(), engine);
-    dst = dnnl::memory(pd.dst_desc(), engine);
+    src = own(pd.src_desc(), 0);
+    weights = own(pd.weights_desc(), 1);
+    dst = own(pd.dst_desc(), 2);
     dnnl::memory user_in(user_src, engine, const_cast<float*>(in));
     dnnl::memory user_w(user_weights, engine, const_cast<float*>(canonical));
     dnnl::reorder(user_in, src).execute(stream, user_in, src);
     dnnl::reorder(user_w, weights).execute(stream, user_w, weights);
     args = {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}};
     if (has_bias) {
-      bias = dnnl::memory(pd.bias_desc(), engine);
+      bias = own(pd.bias_desc(), 3);
       dnnl::memory user_b(pd.bias_desc(), engine, const_cast<float*>(canonical + kernel_elements));
       dnnl::reorder(user_b, bias).execute(stream, user_b, bias);
       args.insert({DNNL_ARG_BIAS, bias});
