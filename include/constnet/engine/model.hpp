@@ -442,7 +442,7 @@ class model {
       float* out = tensor(pooled ? I + 1 : I);
       std::byte* scratch = arena_.data() + plan.scratch_offset[I];
       if constexpr (threaded<I>) {
-        // Independent tasks (e.g. output rows), split the same way whatever the thread count.
+        // Independent tasks (e.g. output rows): each gives the same bits whichever thread runs it.
         auto body = [&](std::size_t thread, std::size_t begin, std::size_t end) {
           if constexpr (pooled)
             kernel::run_tasks_pooled(g, weights, in, out, scratch + thread * scratch_per_thread<I>, batch_size, begin, end);

@@ -1,12 +1,15 @@
 #pragma once
 // A fixed set of worker threads, created once (by the model's constructor) and reused by every forward
-// pass. parallel_for splits [0, tasks) into one contiguous range per thread, always the same way, so a
-// task's result never depends on the number of threads. Dispatch allocates nothing: the work is a
-// function pointer and a context pointer, and threads meet on C++20 atomic wait/notify.
+// pass. parallel_for hands out [0, tasks) in contiguous chunks that shrink as the work runs out (a
+// quarter of what is left on two threads, down to one task), taken by whichever thread is free: a
+// thread that wakes late or that the system preempts leaves its share to the others. Which thread
+// runs a task then varies from call to call, so tasks must not depend on it (each writes its own
+// outputs, using only its thread's scratch as workspace): results are the same bits for any number of
+// threads. Dispatch allocates nothing: the work is a function pointer and a context pointer, and
+// threads meet on C++20 atomic wait/notify.
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -33,8 +36,9 @@ class thread_pool {
 
   std::size_t size() const { return threads_; }
 
-  /// Calls body(thread, begin, end) on each thread for its share of [0, tasks); returns when all are
-  /// done. `thread` (0 = the caller) lets a task use that thread's own scratch space.
+  /// Calls body(thread, begin, end) for chunks [begin, end) that together cover [0, tasks) once, on
+  /// the caller and the workers; returns when all are done. `thread` (0 = the caller, below size())
+  /// lets a task use that thread's own scratch space. A thread may get several chunks or none.
   template <class Body>
   void parallel_for(std::size_t tasks, Body& body) {
     if (threads_ == 1 || tasks <= 1) {
@@ -51,13 +55,16 @@ class thread_pool {
     generation_.fetch_add(1, std::memory_order_release);
     generation_.notify_all();
     run_share(0);
-    spin_while([&] { return pending_.load(std::memory_order_acquire) != 0; });
     for (std::size_t left = pending_.load(std::memory_order_acquire); left != 0;
          left = pending_.load(std::memory_order_acquire))
       pending_.wait(left, std::memory_order_acquire);
   }
 
  private:
+  /// Takes chunks until none are left: what is left over 2 x threads, at least one task. Large first
+  /// chunks keep the claims few (about 2 x threads x ln(tasks)); the last ones, of one task, even out
+  /// the finish. Kernels whose adjacent tasks share work (the row kernels transform each input row once
+  /// for the output rows that read it) redo that work once per chunk.
   void run_share(std::size_t t) {
     std::size_t begin = next_.load(std::memory_order_relaxed), count = 0;
     for (;;) {
@@ -70,21 +77,9 @@ class thread_pool {
     }
   }
 
-  /// Spins, yielding the core to anyone else who wants it, while `waiting()` holds, for at most
-  /// spin_budget; the callers then sleep on a futex. Why: a futex wake-up took 25 us (median; 55 us at
-  /// the 99th percentile) on the 2-core VM this was measured on, and a forward wakes the workers once
-  /// per layer and the caller once more when they finish: 50 us against a 1 ms layer. Yielding instead
-  /// of pausing keeps a spinning worker from delaying other programs' threads on its core.
-  template <class Waiting>
-  static void spin_while(Waiting waiting) {
-    const auto deadline = std::chrono::steady_clock::now() + spin_budget;
-    while (waiting() && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
-  }
-
   void work(std::size_t t) {
     std::uint64_t seen = 0;
     for (;;) {
-      spin_while([&] { return generation_.load(std::memory_order_acquire) == seen; });
       generation_.wait(seen, std::memory_order_acquire);
       seen = generation_.load(std::memory_order_acquire);
       if (stopping_.load(std::memory_order_relaxed)) return;
@@ -92,8 +87,6 @@ class thread_pool {
       if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) pending_.notify_one();
     }
   }
-
-  static constexpr std::chrono::microseconds spin_budget{50};
 
   std::size_t threads_;
   std::vector<std::thread> workers_;
