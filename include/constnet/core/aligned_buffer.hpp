@@ -7,7 +7,9 @@
 // the TLB holds, and hardware prefetchers stop at every page boundary. VGG16's first layer, output
 // evicted between calls: 1.66-1.75 ms on huge pages, 1.74-2.03 ms on 4 KiB pages (which of the two
 // depended on the process: how the pages happened to land). The advice is best effort: where the
-// kernel has none to give, the block is the same memory on small pages.
+// kernel has none to give, the block is the same memory on small pages. Finding huge pages may make the
+// kernel compact memory (THP defrag "madvise", Debian's default) while the zeroing faults them in: a
+// cost of construction, never of forward, which touches no new page.
 
 #include <algorithm>
 #include <cstddef>
