@@ -13,7 +13,7 @@
 
 #include "constnet/core/aligned_buffer.hpp"
 
-using namespace constnet;
+namespace cn = constnet;  // the suite is a namespace named like the class it tests
 
 namespace {
 
@@ -40,29 +40,29 @@ std::string vm_flags_of(const void* p) {
 
 }  // namespace
 
-BOOST_AUTO_TEST_SUITE(aligned_buffer_storage)
+BOOST_AUTO_TEST_SUITE(aligned_buffer)
 
 BOOST_AUTO_TEST_CASE(small_blocks_are_zeroed_and_cache_line_aligned) {
-  aligned_buffer<float> b(1000);
+  cn::aligned_buffer<float> b(1000);
   BOOST_TEST(b.size() == 1000u);
   BOOST_TEST(aligned_to(b.data(), 64));
   BOOST_TEST(std::all_of(b.data(), b.data() + b.size(), [](float x) { return x == 0.0f; }));
-  aligned_buffer<float> empty(0);
+  cn::aligned_buffer<float> empty(0);
   BOOST_TEST(empty.data() == nullptr);
   BOOST_TEST(empty.span().empty());
 }
 
 BOOST_AUTO_TEST_CASE(large_blocks_start_on_a_huge_page_and_survive_moves) {
-  const std::size_t count = huge_page_bytes / sizeof(float) * 3 + 5;  // not a whole number of huge pages
-  aligned_buffer<float> b(count);
-  BOOST_TEST(aligned_to(b.data(), huge_page_bytes));
+  const std::size_t count = cn::huge_page_bytes / sizeof(float) * 3 + 5;  // not a whole number of huge pages
+  cn::aligned_buffer<float> b(count);
+  BOOST_TEST(aligned_to(b.data(), cn::huge_page_bytes));
   BOOST_TEST(std::all_of(b.data(), b.data() + count, [](float x) { return x == 0.0f; }));
   b.data()[count - 1] = 7.0f;
   float* const data = b.data();
-  aligned_buffer<float> moved = std::move(b);
+  cn::aligned_buffer<float> moved = std::move(b);
   BOOST_TEST(moved.data() == data);
   BOOST_TEST(moved.data()[count - 1] == 7.0f);
-  moved = aligned_buffer<float>(16);  // frees the huge block with the alignment it was allocated with
+  moved = cn::aligned_buffer<float>(16);  // frees the huge block with the alignment it was allocated with
   BOOST_TEST(aligned_to(moved.data(), 64));
 }
 
@@ -73,7 +73,7 @@ BOOST_AUTO_TEST_CASE(large_blocks_ask_for_transparent_huge_pages) {
     BOOST_TEST_MESSAGE("no transparent huge pages in this kernel: nothing to check");
     return;
   }
-  aligned_buffer<std::byte> large(huge_page_bytes * 2);
+  cn::aligned_buffer<std::byte> large(cn::huge_page_bytes * 2);
   const std::string flags = vm_flags_of(large.data());
   BOOST_TEST_INFO("mapping flags: " << flags);
   BOOST_TEST(flags.find(" hg") != std::string::npos);

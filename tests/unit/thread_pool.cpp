@@ -12,13 +12,13 @@
 
 #include "constnet/engine/thread_pool.hpp"
 
-using namespace constnet;
+namespace cn = constnet;  // the suite is a namespace named like the class it tests
 
-BOOST_AUTO_TEST_SUITE(thread_pool_dispatch)
+BOOST_AUTO_TEST_SUITE(thread_pool)
 
 BOOST_AUTO_TEST_CASE(every_task_runs_once_in_disjoint_ranges) {
   for (std::size_t threads : {1u, 2u, 3u, 5u}) {
-    thread_pool pool(threads);
+    cn::thread_pool pool(threads);
     BOOST_TEST(pool.size() == threads);
     for (std::size_t tasks : {0u, 1u, 2u, 3u, 7u, 64u, 224u, 1001u}) {
       std::vector<std::atomic<int>> runs(tasks);
@@ -46,7 +46,7 @@ BOOST_AUTO_TEST_CASE(every_task_runs_once_in_disjoint_ranges) {
 }
 
 BOOST_AUTO_TEST_CASE(the_pool_is_reused_call_after_call) {
-  thread_pool pool(2);
+  cn::thread_pool pool(2);
   std::vector<int> hits(100, 0);
   auto body = [&](std::size_t, std::size_t begin, std::size_t end) {
     for (std::size_t t = begin; t < end; ++t) ++hits[t];  // tasks are disjoint: no two threads share an element
