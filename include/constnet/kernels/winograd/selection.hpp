@@ -25,7 +25,7 @@
 //                   (bench vs_onednn, streamed: 0.96-0.98 of oneDNN on a shared machine, direct 1.02-1.11;
 //                   quiet: 0.93-1.07 in two groups of runs, direct 1.01-1.02; the groups were 4 KiB
 //                   pages landing well or badly: on huge pages (core/aligned_buffer.hpp) 1.66-1.75
-//                   cold, and 0.87-0.92 of oneDNN in 7 of 7 runs, direct 1.00-1.05)
+//                   cold, and 0.87-0.94 of oneDNN in 9 of 9 runs, direct 1.00-1.05)
 //   112x112x3->64   warm 0.41 / 0.48             cold 0.66 / 0.70
 //   112x112x8->64   warm 0.76 / 1.19             cold 0.91 / 1.27
 //   56x56x12->128   warm 0.60 / 0.90             cold 1.04 / 0.98
