@@ -2,8 +2,8 @@
 // An owned, zero-initialized, cache-line-aligned block: the storage behind a model's weights and arena.
 //
 // Blocks of huge_page_bytes or more start on a huge-page boundary and, on Linux, ask for transparent
-// huge pages (madvise MADV_HUGEPAGE; the kernel's default mode is "madvise", which gives none
-// otherwise). With 4 KiB pages a layer that sweeps a 12 MiB activation touches 3000 pages, more than
+// huge pages (madvise MADV_HUGEPAGE: in THP mode "madvise", Debian's and this machine's, nothing gets
+// huge pages unless it asks). With 4 KiB pages a layer that sweeps a 12 MiB activation touches 3000 pages, more than
 // the TLB holds, and hardware prefetchers stop at every page boundary. VGG16's first layer, output
 // evicted between calls: 1.66-1.75 ms on huge pages, 1.74-2.03 ms on 4 KiB pages (which of the two
 // depended on the process: how the pages happened to land). The advice is best effort: where the
