@@ -17,7 +17,8 @@
 //
 // oneDNN rows: memory format `any` for source, weights and destination (oneDNN picks its blocked
 // layouts), bias, ReLU fused as an eltwise post-op, forward_inference. Reorders into oneDNN's layouts
-// happen once, outside the timed loop: the time is the primitive's execution alone. Its OpenMP thread
+// happen once, outside the timed loop: the time is the primitive's execution alone. Its buffers come
+// from the allocator constnet's use (huge pages for large ones: onednn_common.hpp). Its OpenMP thread
 // count is set per row with omp_set_num_threads(T) before the primitive is created. At startup the
 // binary re-executes itself with OMP_WAIT_POLICY=passive (unless the variable is already set), so idle
 // OpenMP workers sleep instead of spinning on the core constnet's threads need; each oneDNN call then
