@@ -457,6 +457,10 @@ std::vector<kernel_case<dense_geometry>> dense_cases() {
   add(dense<33, act::tanh, no_bias>::geometry(features(17)), 4, "17 -> 33 tanh, no bias");
   add(dense<1, act::sigmoid>::geometry(features(1)), 1, "1 -> 1 sigmoid");
   add(dense<1, act::softmax>::geometry(features(9)), 2, "softmax over one unit");
+  // Batch 1 reads unit blocks side by side (dense_packed::streams): whole groups with a partial last
+  // block, and a group followed by a lone partial block.
+  add(dense<170, act::relu>::geometry(features(2048)), 1, "GEMV in groups of blocks: 2048 -> 170 relu");
+  add(dense<100, act::tanh>::geometry(features(300)), 1, "GEMV, a group and a lone block: 300 -> 100 tanh");
   random_source rng(0xde15e);
   const std::size_t wanted = cases.size() + scaled(250);
   for (std::size_t i = 0; cases.size() < wanted; ++i) {

@@ -8,9 +8,10 @@
 // zero-padded past the last unit, so one block of outputs is one contiguous stream of in * block floats
 // and its accumulators stay in registers across the whole `in` loop.
 //
-//   batch 1 (GEMV): one pass, one row x BlockVectors accumulators, one load and one FMA per weight
-//                   vector: the weights stream through once, at the machine's read bandwidth (on a Zen 3
-//                   core, fc1 of VGG16, 411 MB, runs at 98-100% of a plain streaming read).
+//   batch 1 (GEMV): one pass, one load and one FMA per weight vector, `streams` unit blocks read side
+//                   by side (streams x BlockVectors accumulators): the weights stream through once, and
+//                   several streams keep more misses in flight than one (fc1 of VGG16, 411 MB, on a Zen 3
+//                   core: 19.1-19.5 ms one block at a time, 15.0-15.2 ms three at a time, as oneDNN).
 //   batch 2, 3:     one pass of 2 or 3 rows x BlockVectors accumulators sharing each weight vector.
 //   batch > 3:      passes of RowBlock rows (the first takes the odd row: 3 rows). `in` is cut into
 //                   chunks of 16 KiB of weights that every pass reuses from L1 (the accumulators go
@@ -104,25 +105,31 @@ struct dense_packed {
     const std::size_t first = batch % RowBlock + (batch > RowBlock && batch % RowBlock != 0 ? RowBlock : 0);
     const std::size_t passes = (first != 0) + (batch - first) / RowBlock;
     const std::size_t step = passes == 1 ? g.in : chunk;
-    for (std::size_t ub = b0; ub < b1; ++ub) {
-      const float* weights = packed.data() + ub * block_weights(g);
-      const float* bias = packed.data() + blocks(g) * block_weights(g) + ub * block;
-      const std::size_t valid = std::min(block, g.units - ub * block);
-      float* y = out + ub * block;
-      std::size_t k0 = 0;
-      do {
-        const std::size_t k1 = std::min(g.in, k0 + step);
-        // With several passes, they together prefetch the next chunk of weights (of this unit block or
-        // the next: they are contiguous) into L2, each sweeping its share at an even pace, so the memory
-        // reads overlap the arithmetic instead of stalling the next chunk's first pass.
-        const float* next = passes > 1 && (k1 < g.in || ub + 1 < b1) ? weights + k1 * block : nullptr;
-        const pass_args a{g, weights, bias, k0, k1, valid, next, passes};
-        std::size_t pass = 0;
-        if (first != 0) dispatch_rows(first, a, in, y, pass++, std::make_index_sequence<2 * RowBlock - 1>{});
-        for (std::size_t n = first; n < batch; n += RowBlock)
-          dispatch_rows(RowBlock, a, in + n * g.in, y + n * g.units, pass++, std::make_index_sequence<2 * RowBlock - 1>{});
-        k0 = k1;
-      } while (k0 < g.in);
+    if (batch == 1) {  // a GEMV: `streams` unit blocks side by side
+      std::size_t ub = b0;
+      for (; ub + streams <= b1; ub += streams) single_row<streams>(g, packed.data(), in, out, ub);
+      for (; ub < b1; ++ub) single_row<1>(g, packed.data(), in, out, ub);
+    } else {
+      for (std::size_t ub = b0; ub < b1; ++ub) {
+        const float* weights = packed.data() + ub * block_weights(g);
+        const float* bias = packed.data() + blocks(g) * block_weights(g) + ub * block;
+        const std::size_t valid = std::min(block, g.units - ub * block);
+        float* y = out + ub * block;
+        std::size_t k0 = 0;
+        do {
+          const std::size_t k1 = std::min(g.in, k0 + step);
+          // With several passes, they together prefetch the next chunk of weights (of this unit block or
+          // the next: they are contiguous) into L2, each sweeping its share at an even pace, so the memory
+          // reads overlap the arithmetic instead of stalling the next chunk's first pass.
+          const float* next = passes > 1 && (k1 < g.in || ub + 1 < b1) ? weights + k1 * block : nullptr;
+          const pass_args a{g, weights, bias, k0, k1, valid, next, passes};
+          std::size_t pass = 0;
+          if (first != 0) dispatch_rows(first, a, in, y, pass++, std::make_index_sequence<2 * RowBlock - 1>{});
+          for (std::size_t n = first; n < batch; n += RowBlock)
+            dispatch_rows(RowBlock, a, in + n * g.in, y + n * g.units, pass++, std::make_index_sequence<2 * RowBlock - 1>{});
+          k0 = k1;
+        } while (k0 < g.in);
+      }
     }
     if (g.act == activation::tanh || g.act == activation::sigmoid) {
       const std::size_t u0 = b0 * block, u1 = std::min(g.units, b1 * block);
@@ -131,6 +138,43 @@ struct dense_packed {
   }
 
  private:
+  /// Unit blocks read side by side at batch 1. One core streams 17-18 GB/s from one sequential run of
+  /// weights and 22, 24 and 25 GB/s from 2, 3 and 4 interleaved ones (Zen 3, huge pages: more misses
+  /// in flight); streams x BlockVectors accumulators and the broadcast input must fit 16 registers.
+  static constexpr std::size_t streams = std::max<std::size_t>(1, 12 / BlockVectors);
+
+  /// Batch 1, unit blocks [ub0, ub0 + S): out = act(bias + sum over i of x[i] w[i]), one FMA per weight
+  /// vector in order of i, as rows<1> does.
+  template <std::size_t S>
+  static void single_row(const dense_geometry& g, const float* packed, const float* x, float* out, std::size_t ub0) {
+    vec acc[S][BlockVectors];
+    const float* w[S];
+#pragma GCC unroll 4
+    for (std::size_t s = 0; s < S; ++s) {
+      w[s] = packed + (ub0 + s) * block_weights(g);
+      const float* bias = packed + blocks(g) * block_weights(g) + (ub0 + s) * block;  // padded to the block
+#pragma GCC unroll 8
+      for (std::size_t v = 0; v < BlockVectors; ++v) acc[s][v] = B::loadu(bias + v * W);
+    }
+    for (std::size_t i = 0; i < g.in; ++i) {
+      const vec xv = B::broadcast(x[i]);
+#pragma GCC unroll 4
+      for (std::size_t s = 0; s < S; ++s)
+#pragma GCC unroll 8
+        for (std::size_t v = 0; v < BlockVectors; ++v) acc[s][v] = B::fma(xv, B::loadu(w[s] + i * block + v * W), acc[s][v]);
+    }
+    const bool relu = g.act == activation::relu;
+    for (std::size_t s = 0; s < S; ++s) {
+      const std::size_t valid = std::min(block, g.units - (ub0 + s) * block);
+      float* y = out + (ub0 + s) * block;
+      for (std::size_t v = 0; v < BlockVectors; ++v) {
+        const vec result = relu ? B::max(acc[s][v], B::zero()) : acc[s][v];
+        if ((v + 1) * W <= valid) B::storeu(y + v * W, result);
+        else if (v * W < valid) B::store_first(y + v * W, result, valid - v * W);
+      }
+    }
+  }
+
   /// What every pass over one chunk of one unit block shares.
   struct pass_args {
     const dense_geometry& g;
