@@ -163,15 +163,17 @@ struct dense_packed {
 #pragma GCC unroll 8
         for (std::size_t v = 0; v < BlockVectors; ++v) acc[s][v] = B::fma(xv, B::loadu(w[s] + i * block + v * W), acc[s][v]);
     }
-    const bool relu = g.act == activation::relu;
-    for (std::size_t s = 0; s < S; ++s) {
-      const std::size_t valid = std::min(block, g.units - (ub0 + s) * block);
-      float* y = out + (ub0 + s) * block;
-      for (std::size_t v = 0; v < BlockVectors; ++v) {
-        const vec result = relu ? B::max(acc[s][v], B::zero()) : acc[s][v];
-        if ((v + 1) * W <= valid) B::storeu(y + v * W, result);
-        else if (v * W < valid) B::store_first(y + v * W, result, valid - v * W);
-      }
+    for (std::size_t s = 0; s < S; ++s)
+      store_units(acc[s], out + (ub0 + s) * block, std::min(block, g.units - (ub0 + s) * block),
+                  g.act == activation::relu);
+  }
+
+  /// One row's accumulators of a unit block into y: units [0, valid), ReLU'd when asked.
+  static void store_units(const vec (&acc)[BlockVectors], float* y, std::size_t valid, bool relu) {
+    for (std::size_t v = 0; v < BlockVectors; ++v) {
+      const vec result = relu ? B::max(acc[v], B::zero()) : acc[v];
+      if ((v + 1) * W <= valid) B::storeu(y + v * W, result);
+      else if (v * W < valid) B::store_first(y + v * W, result, valid - v * W);
     }
   }
 
@@ -231,12 +233,7 @@ struct dense_packed {
       }
     }
     const bool relu = k1 == g.in && g.act == activation::relu;
-    for (std::size_t r = 0; r < R; ++r)
-      for (std::size_t v = 0; v < BlockVectors; ++v) {
-        const vec result = relu ? B::max(acc[r][v], B::zero()) : acc[r][v];
-        if ((v + 1) * W <= valid) B::storeu(y + r * g.units + v * W, result);
-        else if (v * W < valid) B::store_first(y + r * g.units + v * W, result, valid - v * W);
-      }
+    for (std::size_t r = 0; r < R; ++r) store_units(acc[r], y + r * g.units, valid, relu);
   }
 };
 
