@@ -98,18 +98,18 @@ struct dense_packed {
                         std::size_t batch, std::size_t begin, std::size_t end) {
     const std::size_t b0 = begin, b1 = end;
     if (b0 >= b1) return;
-    // Passes over a unit block's weights: the first covers `first` rows (batch mod RowBlock, plus
-    // RowBlock when there are more rows: a single row would be a slow latency-bound pass of its own),
-    // every other pass RowBlock rows. With one pass the weights stream straight through; with more,
-    // `in` is cut into chunks that every pass reuses from L1.
-    const std::size_t first = batch % RowBlock + (batch > RowBlock && batch % RowBlock != 0 ? RowBlock : 0);
-    const std::size_t passes = (first != 0) + (batch - first) / RowBlock;
-    const std::size_t step = passes == 1 ? g.in : chunk;
     if (batch == 1) {  // a GEMV: `streams` unit blocks side by side
       std::size_t ub = b0;
       for (; ub + streams <= b1; ub += streams) single_row<streams>(g, packed.data(), in, out, ub);
       for (; ub < b1; ++ub) single_row<1>(g, packed.data(), in, out, ub);
     } else {
+      // Passes over a unit block's weights: the first covers `first` rows (batch mod RowBlock, plus
+      // RowBlock when there are more rows: a single row would be a slow latency-bound pass of its own),
+      // every other pass RowBlock rows. With one pass the weights stream straight through; with more,
+      // `in` is cut into chunks that every pass reuses from L1.
+      const std::size_t first = batch % RowBlock + (batch > RowBlock && batch % RowBlock != 0 ? RowBlock : 0);
+      const std::size_t passes = (first != 0) + (batch - first) / RowBlock;
+      const std::size_t step = passes == 1 ? g.in : chunk;
       for (std::size_t ub = b0; ub < b1; ++ub) {
         const float* weights = packed.data() + ub * block_weights(g);
         const float* bias = packed.data() + blocks(g) * block_weights(g) + ub * block;
