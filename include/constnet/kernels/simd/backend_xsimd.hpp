@@ -1,7 +1,10 @@
 #pragma once
 // The xsimd backend of the SIMD shim (the primary one): xsimd's batch<float> for the best instruction
 // set the compiler targets. Debian's xsimd 8.1 has no masked loads, reduce_add or reduce_max; they are
-// written here (reduce_add is 8.1's hadd), so kernels never see the version difference.
+// written here (reduce_add is 8.1's hadd), so kernels never see the version difference. Nor has it a
+// fused multiply-add for AVX-512: its avx512f batches fall back to the generic `x * y + z`, which GCC
+// contracts into vfmadd only from -O2 (the contraction pass is an "expensive optimization"), so at -O1
+// (the sanitize preset) every product was rounded before the add. fma() below says what it means.
 
 #include <xsimd/xsimd.hpp>
 
@@ -59,7 +62,15 @@ struct xsimd_backend {
     v.store_aligned(lanes);
     std::copy_n(lanes, std::min(n, width), p);
   }
-  static vec fma(vec a, vec b, vec c) { return xsimd::fma(a, b, c); }
+  static vec fma(vec a, vec b, vec c) {
+#if defined(__AVX512F__)
+    return _mm512_fmadd_ps(a, b, c);
+#elif defined(__FMA__)
+    return _mm256_fmadd_ps(a, b, c);
+#else
+    return xsimd::fma(a, b, c);  // SSE or no FMA unit: xsimd's own (fused where the target has one)
+#endif
+  }
   static vec add(vec a, vec b) { return a + b; }
   static vec sub(vec a, vec b) { return a - b; }
   static vec mul(vec a, vec b) { return a * b; }
