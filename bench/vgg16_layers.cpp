@@ -61,10 +61,10 @@ using net = models::vgg16;
 
 template <std::size_t I>
 constexpr auto geometry_of() {
-  return net::layer_type<I>::geometry(net::facts[I].input);
+  return net::geometry<I>;
 }
 template <std::size_t I>
-constexpr bool has_geometry = requires { net::layer_type<I>::geometry(net::facts[I].input); };
+constexpr bool has_geometry = I > 0;  // every layer but the input
 template <std::size_t I, class Geometry>
 constexpr bool is_layer_of = [] {
   if constexpr (has_geometry<I>) return std::is_same_v<std::remove_cvref_t<decltype(geometry_of<I>())>, Geometry>;

@@ -1,4 +1,4 @@
-// expect: dense accepts act::\*, no_bias and named<>, each at most once
+// expect: dense accepts act::\*, no_bias, named<> and from<>, each at most once
 // Mistake: an option the layer does not take (kernel<> on dense).
 #include "constnet/constnet.hpp"
 using namespace constnet;

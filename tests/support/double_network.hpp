@@ -3,6 +3,7 @@
 // kernels instantiated for double (the same code as the float oracle), keeps every activation, and the
 // backward runs the backward kernels for double. Allocates freely: test code only.
 
+#include <array>
 #include <cstddef>
 #include <span>
 #include <type_traits>
@@ -41,7 +42,7 @@ class double_network {
         g.act = activation::linear;
         z.resize(batch * Network::facts[I].output.elements());
         kernels::reference_for<std::remove_cvref_t<decltype(g)>>::type::template run<double>(
-            g, layer_weights(I), t[I - 1].data(), z.data(), nullptr, batch);
+            g, layer_weights(I), t[Network::facts[I].inputs.front()].data(), z.data(), nullptr, batch);
       }
     });
     return z;
@@ -81,7 +82,8 @@ class double_network {
     const auto t = forward(input, batch);
     std::size_t layer = o.layer;
     bool pre = false;
-    if (o.what == objective::kind::class_logit && activation_layer(layer) == activation::softmax) --layer;
+    if (o.what == objective::kind::class_logit && activation_layer(layer) == activation::softmax)
+      layer = Network::facts[layer].inputs.front();
     else if (o.what == objective::kind::class_logit && fused_activation(layer) == activation::softmax) pre = true;
     const shape& s = Network::facts[layer].output;
     std::vector<double> g(batch * s.elements(), 0.0);
@@ -91,10 +93,22 @@ class double_network {
       else
         for (std::size_t p = 0; p < s.h * s.w; ++p) seed[p * s.c + o.channel] = 1.0 / static_cast<double>(s.h * s.w);
     }
+    // Per layer, the gradient w.r.t. its output: the sum of what each layer reading it passes back.
+    std::vector<std::vector<double>> grads(layers);
+    grads[layer] = std::move(g);
     for (std::size_t i = layer; i >= 1; --i) {
-      dispatch(i, [&]<std::size_t I>() { g = backward_layer<I>(t, std::move(g), batch, pre && I == layer); });
+      if (grads[i].empty()) continue;  // the objective does not depend on layer i
+      dispatch(i, [&]<std::size_t I>() {
+        const layer_facts& f = Network::facts[I];
+        for (std::size_t k = 0; k < f.inputs.count; ++k) {
+          const std::vector<double> dx = backward_layer<I>(t, grads[I], batch, pre && I == layer, k);
+          std::vector<double>& total = grads[f.inputs.index[k]];
+          if (total.empty()) total.assign(dx.size(), 0.0);
+          for (std::size_t v = 0; v < dx.size(); ++v) total[v] += dx[v];
+        }
+      });
     }
-    return g;
+    return grads[0];
   }
 
   activation fused_activation(std::size_t layer) const {
@@ -117,7 +131,7 @@ class double_network {
   template <std::size_t I>
   static constexpr auto geometry() {
     if constexpr (I == 0) return identity_geometry{Network::input_shape};
-    else return Network::template layer_type<I>::geometry(Network::facts[I].input);
+    else return Network::template geometry<I>;
   }
   template <std::size_t I>
   using geometry_t = std::remove_cvref_t<decltype(geometry<I>())>;
@@ -138,10 +152,17 @@ class double_network {
 
   template <std::size_t I>
   void forward_layer(std::vector<std::vector<double>>& t, std::size_t batch) const {
-    const std::vector<double>& in = t[I - 1];
+    constexpr layer_inputs inputs = Network::facts[I].inputs;
+    const std::vector<double>& in = t[inputs.front()];
     std::vector<double>& out = t[I];
     if constexpr (std::is_same_v<geometry_t<I>, identity_geometry>) {
       out = in;
+    } else if constexpr (std::is_same_v<geometry_t<I>, add_geometry> || std::is_same_v<geometry_t<I>, concatenate_geometry>) {
+      std::array<const double*, inputs.count> ins{};
+      for (std::size_t k = 0; k < inputs.count; ++k) ins[k] = t[inputs.index[k]].data();
+      out.assign(batch * Network::facts[I].output.elements(), 0.0);
+      kernels::reference_for<geometry_t<I>>::type::template run<double>(geometry<I>(), {}, ins.data(), out.data(),
+                                                                         nullptr, batch);
     } else {
       out.assign(batch * Network::facts[I].output.elements(), 0.0);
       kernels::reference_for<geometry_t<I>>::type::template run<double>(geometry<I>(), layer_weights(I), in.data(),
@@ -149,27 +170,37 @@ class double_network {
     }
   }
 
+  /// The gradient w.r.t. layer I's input `slot`, from the gradient dy w.r.t. its output.
   template <std::size_t I>
   std::vector<double> backward_layer(const std::vector<std::vector<double>>& t, std::vector<double> dy,
-                                     std::size_t batch, bool skip_activation) const {
+                                     std::size_t batch, bool skip_activation, std::size_t slot) const {
     namespace bw = kernels::backward;
     constexpr auto g = geometry<I>();
     using G = geometry_t<I>;
-    std::vector<double> dx(batch * Network::facts[I].input.elements(), 0.0);
-    if constexpr (std::is_same_v<G, identity_geometry>) {
+    const std::size_t source = Network::facts[I].inputs.index[slot];
+    std::vector<double> dx(batch * Network::facts[source].output.elements(), 0.0);
+    if constexpr (std::is_same_v<G, identity_geometry> || std::is_same_v<G, add_geometry>) {
       return dy;
+    } else if constexpr (std::is_same_v<G, concatenate_geometry>) {
+      std::size_t first = 0;
+      for (std::size_t k = 0; k < slot; ++k) first += g.channels[k];
+      const std::size_t c = g.channels[slot];
+      for (std::size_t p = 0; p < batch * g.out.h * g.out.w; ++p)
+        for (std::size_t ch = 0; ch < c; ++ch) dx[p * c + ch] = dy[p * g.out.c + first + ch];
     } else if constexpr (weighted<I>) {
       if (!skip_activation) bw::activation_gradient(g.act, t[I].data(), dy.data(), dy.size(), Network::facts[I].output.c);
       bw::reference_for<G>::type::template run<double>(g, layer_weights(I), dy.data(), dx.data(), nullptr, batch);
     } else if constexpr (std::is_same_v<G, pool2d_geometry>) {
-      bw::pool2d::run<double>(g, t[I - 1].data(), dy.data(), dx.data(), batch);
+      bw::pool2d::run<double>(g, t[source].data(), dy.data(), dx.data(), batch);
     } else if constexpr (std::is_same_v<G, global_pool_geometry>) {
-      bw::global_pool::run<double>(g, t[I - 1].data(), dy.data(), dx.data(), batch);
+      bw::global_pool::run<double>(g, t[source].data(), dy.data(), dx.data(), batch);
     } else if constexpr (std::is_same_v<G, batch_norm_geometry>) {
       bw::batch_norm::run<double>(g, layer_weights(I), dy.data(), dx.data(), batch);
     } else if constexpr (std::is_same_v<G, activation_geometry>) {
       bw::activation_gradient(g.act, t[I].data(), dy.data(), dy.size(), g.in.c);
       dx = dy;
+    } else {
+      static_assert(sizeof(G) == 0, "double_network: no backward for this kind of layer");
     }
     return dx;
   }

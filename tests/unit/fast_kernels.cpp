@@ -1007,7 +1007,7 @@ using all_kinds_max_net = cn::sequential<
 
 /// The geometry of layer I of Net, as the engine computes it.
 template <class Net, std::size_t I>
-inline constexpr auto layer_geometry = Net::template layer_type<I>::geometry(Net::facts[I].input);
+inline constexpr auto layer_geometry = Net::template geometry<I>;
 
 /// force_kernel<Layer, K> for every K of the layer's kind that supports it: runs K there (two threads)
 /// and matches the reference_only model.

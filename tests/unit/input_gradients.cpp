@@ -1,6 +1,6 @@
 // Input gradients (explain/gradient_model.hpp) against central finite differences.
 //
-// Three small random networks cover every layer kind: conv2d (strides 1 and 2, same / explicit / valid
+// Four small random networks (one a graph, see net_g) cover every layer kind: conv2d (strides 1 and 2, same / explicit / valid
 // padding, dilation, every activation), max pooling with overlapping and padded windows, average pooling
 // with and without count_padding, mixed pooling, both global pools, dense, flatten, dropout, batch_norm
 // and Activation layers (relu, softmax). For each objective (a filter of every layer, a neuron, a class
@@ -88,6 +88,26 @@ using net_w = sequential<
     global_avg_pool<>,
     dense<5>>;
 
+/// A graph: a tensor feeding three layers (one a batch_norm, which then cannot work in place), a
+/// three-input add, map and vector concatenations, a flatten feeding two dense layers.
+using net_g = graph<
+    input<8, 7, 3>,
+    conv2d<4, kernel<3>, same, act::relu, named<"stem">>,
+    conv2d<4, kernel<3>, same, act::tanh, named<"branch">>,
+    batch_norm<no_scale, named<"bn">, from<"stem">>,
+    add<named<"sum">, from<"branch", "bn", "stem">>,
+    activation_layer<act::relu, named<"sum_relu">>,
+    max_pool<pool_size<2>, named<"pool">>,
+    conv2d<3, kernel<1>, act::sigmoid, named<"side">, from<"sum_relu">>,
+    avg_pool<pool_size<2>, named<"side_pool">>,
+    concatenate<named<"cat">, from<"pool", "side_pool">>,
+    flatten<named<"flat">>,
+    dense<5, act::tanh, named<"fc_a">>,
+    dense<3, act::sigmoid, named<"fc_b">, from<"flat">>,
+    global_avg_pool<named<"gap">, from<"cat">>,
+    concatenate<named<"heads">, from<"fc_a", "fc_b", "gap">>,
+    dense<4, act::softmax, named<"classes">>>;
+
 /// He-normal kernels, then biases and batch_norm statistics away from their trivial values, so that every
 /// term of every layer's gradient matters.
 template <class Model>
@@ -150,16 +170,16 @@ void require_away_from_kinks(const testing::double_network<Network>& d, const st
       for (double v : z) BOOST_REQUIRE_MESSAGE(std::abs(v) > 1e-4, f.name.view() << ": a ReLU input at " << v);
     }
     if (d.activation_layer(i) == activation::relu)
-      for (double v : t[i - 1]) BOOST_REQUIRE_MESSAGE(std::abs(v) > 1e-4, f.name.view() << ": a ReLU input at " << v);
+      for (double v : t[f.inputs.front()]) BOOST_REQUIRE_MESSAGE(std::abs(v) > 1e-4, f.name.view() << ": a ReLU input at " << v);
   });
   // Max windows: checked on every pooling layer whose kind takes a max (max, mixed, global max).
   [&]<std::size_t... I>(std::index_sequence<I...>) {
     (
         [&] {
           if constexpr (I > 0) {
-            constexpr auto g = Network::template layer_type<I>::geometry(Network::facts[I].input);
+            constexpr auto g = Network::template geometry<I>;
             using G = std::remove_cvref_t<decltype(g)>;
-            const std::vector<double>& x = t[I - 1];
+            const std::vector<double>& x = t[Network::facts[I].inputs.front()];
             if constexpr (std::is_same_v<G, pool2d_geometry>) {
               if (g.kind == pool_kind::average) return;
               for (std::size_t n = 0; n < batch; ++n)
@@ -257,18 +277,21 @@ BOOST_AUTO_TEST_CASE(double_backward_matches_finite_differences) {
   check_double_against_finite_differences<net_a>(11);
   check_double_against_finite_differences<net_b>(12);
   check_double_against_finite_differences<net_c>(13);
+  check_double_against_finite_differences<net_g>(15);
 }
 
 BOOST_AUTO_TEST_CASE(reference_gradient_model_matches_double) {
   check_model_against_double<net_a, kernels::reference_only>(11);
   check_model_against_double<net_b, kernels::reference_only>(12);
   check_model_against_double<net_c, kernels::reference_only>(13);
+  check_model_against_double<net_g, kernels::reference_only>(15);
 }
 
 BOOST_AUTO_TEST_CASE(fast_gradient_model_matches_double) {
   check_model_against_double<net_a>(11);
   check_model_against_double<net_b, threads<2>>(12);
   check_model_against_double<net_c, batch<2>, threads<2>>(13);
+  check_model_against_double<net_g, batch<2>, threads<2>>(15);
 }
 
 BOOST_AUTO_TEST_CASE(the_fast_models_use_the_simd_backward_kernels) {

@@ -20,6 +20,40 @@ struct fixed_string {
   constexpr operator std::string_view() const { return view(); }
 };
 
+/// Joins names at compile time, for networks built from blocks: named<Prefix + "_1_conv">.
+template <std::size_t N, std::size_t M>
+constexpr fixed_string<N + M - 1> operator+(const fixed_string<N>& a, const fixed_string<M>& b) {
+  fixed_string<N + M - 1> joined;
+  std::copy_n(a.chars, N - 1, joined.chars);
+  std::copy_n(b.chars, M, joined.chars + N - 1);
+  return joined;
+}
+template <std::size_t N, std::size_t M>
+constexpr fixed_string<N + M - 1> operator+(const fixed_string<N>& a, const char (&b)[M]) {
+  return a + fixed_string<M>(b);
+}
+
+/// The decimal digits of N: digits<12>() is "12".
+template <std::size_t N>
+constexpr auto digits() {
+  constexpr std::size_t count = [] {
+    std::size_t n = 1;
+    for (std::size_t v = N; v >= 10; v /= 10) ++n;
+    return n;
+  }();
+  fixed_string<count + 1> text;
+  std::size_t v = N;
+  for (std::size_t i = count; i-- > 0; v /= 10) text.chars[i] = static_cast<char>('0' + v % 10);
+  return text;
+}
+
+/// Keras' default name of the K-th unnamed layer of a kind (from 0): "conv2d", "conv2d_1", "conv2d_2", ...
+template <fixed_string Stem, std::size_t K>
+constexpr auto keras_default_name() {
+  if constexpr (K == 0) return Stem;
+  else return Stem + "_" + digits<K>();
+}
+
 /// A short string with a fixed capacity, used where strings of different lengths must share one type
 /// (layer names in constexpr tables). Capacity is generous for Keras-style names.
 struct short_name {

@@ -4,7 +4,10 @@
 
 #include <cstddef>
 
+#include <array>
+
 #include "constnet/core/activation.hpp"
+#include "constnet/core/layer_inputs.hpp"
 #include "constnet/core/shape.hpp"
 
 namespace constnet {
@@ -46,6 +49,7 @@ struct dense_geometry {
 struct batch_norm_geometry {
   shape in{};
   double epsilon = 1e-3;
+  bool scale = true;  // false: no gamma (Keras' scale=False), the normalized value is only shifted by beta
   friend constexpr bool operator==(const batch_norm_geometry&, const batch_norm_geometry&) = default;
 };
 
@@ -53,6 +57,22 @@ struct activation_geometry {
   shape in{};
   activation act = activation::linear;
   friend constexpr bool operator==(const activation_geometry&, const activation_geometry&) = default;
+};
+
+/// add: the element-wise sum of `inputs` tensors of shape `out`.
+struct add_geometry {
+  shape out{};
+  std::size_t inputs = 2;
+  friend constexpr bool operator==(const add_geometry&, const add_geometry&) = default;
+};
+
+/// concatenate: the inputs' channels side by side, input k's channels first at offset sum(channels[< k]).
+/// Every input has out.h x out.w pixels (or is a flat vector when out is).
+struct concatenate_geometry {
+  shape out{};
+  std::size_t inputs = 2;
+  std::array<std::size_t, max_layer_inputs> channels{};
+  friend constexpr bool operator==(const concatenate_geometry&, const concatenate_geometry&) = default;
 };
 
 /// flatten and dropout: the output is the input buffer, so no kernel runs.

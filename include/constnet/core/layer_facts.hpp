@@ -1,11 +1,13 @@
 #pragma once
 // What the compiler knows about one layer of a network: the row of a summary, as a constexpr value.
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <string_view>
 
 #include "constnet/core/fixed_string.hpp"
+#include "constnet/core/layer_inputs.hpp"
 #include "constnet/core/shape.hpp"
 
 namespace constnet {
@@ -46,6 +48,22 @@ constexpr receptive_field advance(const receptive_field& in, const window2& w) {
   return {advance(in.y, w.size.h, w.stride.h, w.pad_top), advance(in.x, w.size.w, w.stride.w, w.pad_left)};
 }
 
+/// The field of a neuron of a layer that merges several inputs element by element or by channel (add,
+/// concatenate): every input pixel any of its inputs' neuron at the same position sees. Neuron 0's
+/// field is the union of the inputs' neuron-0 fields, from the smallest start to the largest end; the
+/// jump is the largest of the inputs' (they agree whenever the inputs' maps line up pixel for pixel, as
+/// a residual block's two branches do, and then every neuron's field is exact, not just neuron 0's).
+constexpr axis_receptive_field merge(axis_receptive_field a, const axis_receptive_field& b) {
+  const long end = std::max(a.start + static_cast<long>(a.size), b.start + static_cast<long>(b.size));
+  a.start = std::min(a.start, b.start);
+  a.size = static_cast<std::size_t>(end - a.start);
+  a.jump = std::max(a.jump, b.jump);
+  return a;
+}
+constexpr receptive_field merge(const receptive_field& a, const receptive_field& b) {
+  return {merge(a.y, b.y), merge(a.x, b.x)};
+}
+
 /// One named weight tensor of a layer (Keras names and layouts: conv kernels HWIO, dense kernels (in, out)).
 struct weight_tensor {
   short_name name;                 // "kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance"
@@ -81,7 +99,10 @@ struct layer_facts {
   std::size_t index = 0;
   short_name name;
   std::string_view type;          // Keras class name, e.g. "Conv2D"
-  shape input{};
+  layer_inputs inputs{};         // the layers it reads (none for the input layer)
+  std::size_t consumers = 0;      // how many layers read it
+  bool merges = false;            // add / concatenate: reads several tensors (layers/layer_concepts.hpp)
+  shape input{};                  // the shape of its first input (its only one, but for add/concatenate)
   shape output{};
   std::size_t params = 0;
   std::size_t non_trainable_params = 0;  // batch_norm's moving statistics

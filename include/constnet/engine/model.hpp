@@ -26,6 +26,7 @@
 #include "constnet/engine/model_options.hpp"
 #include "constnet/engine/thread_pool.hpp"
 #include "constnet/kernels/backward/registry.hpp"
+#include "constnet/kernels/batch_norm_weights.hpp"
 #include "constnet/kernels/registry.hpp"
 #include "constnet/network/sequential.hpp"
 #include "constnet/plan/arena_plan.hpp"
@@ -36,6 +37,18 @@ namespace detail {
 /// The input layer and the layers that only rename their input buffer (flatten, dropout) run no kernel.
 template <class Network, std::size_t I>
 inline constexpr bool runs_kernel = I > 0 && Network::template layer_type<I>::buffers != buffer_use::alias;
+
+/// Whether layer I's output is read by layer I + 1 alone, and layer I + 1 reads nothing else: then the
+/// two may fuse (XNNPACK fuses only a producer with a single consumer, for the same reason).
+template <class Network, std::size_t I>
+inline constexpr bool feeds_only_next = I + 1 < Network::size && Network::facts[I].consumers == 1 &&
+                                        Network::facts[I + 1].inputs.count == 1 &&
+                                        Network::facts[I + 1].inputs.front() == I;
+
+/// Whether a geometry is a merge layer's, whose kernels read an array of inputs.
+template <class Geometry>
+inline constexpr bool merges_inputs =
+    std::is_same_v<Geometry, add_geometry> || std::is_same_v<Geometry, concatenate_geometry>;
 
 /// Whether some force_kernel<> option names layer I.
 template <class Network, std::size_t I, class... Options>
@@ -73,7 +86,7 @@ template <class Network, class Policy, std::size_t I, class... Options>
 struct layer_kernel<Network, Policy, I, Options...> {
   using layer = typename Network::template layer_type<I>;
   static constexpr bool runs = true;
-  static constexpr auto geometry = layer::geometry(Network::facts[I].input);
+  static constexpr auto geometry = Network::template geometry<I>;
   using type = typename kernel_of_option<
       typename forced_or<Network, I, typename Policy::template kernel<geometry>, Options...>::type>::type;
   static_assert(std::is_same_v<decltype(type::supports(geometry)), bool>,
@@ -173,7 +186,7 @@ class model {
     if constexpr (!kernel_of<I>::runs || I + 1 >= layers || plans_backward ||
                   std::is_same_v<kernel_policy, kernels::reference_only>) {
       return false;
-    } else if constexpr (!kernel_of<I + 1>::runs) {
+    } else if constexpr (!kernel_of<I + 1>::runs || !detail::feeds_only_next<Network, I>) {
       return false;
     } else if constexpr (!std::is_same_v<std::remove_cvref_t<decltype(kernel_of<I + 1>::geometry)>, pool2d_geometry> ||
                          !requires { kernel_of<I>::type::can_fuse_max_pool_2x2(kernel_of<I>::geometry); }) {
@@ -215,10 +228,13 @@ class model {
     // The reference policy is the oracle: it runs every layer as declared.
     if constexpr (!kernel_of<I>::runs || I + 1 >= layers || std::is_same_v<kernel_policy, kernels::reference_only>)
       return false;
+    else if constexpr (!detail::feeds_only_next<Network, I>)
+      return false;
     else if constexpr (!std::is_same_v<std::remove_cvref_t<decltype(kernel_of<I>::geometry)>, conv2d_geometry>)
       return false;
     else
-      return kernel_of<I>::geometry.act == activation::linear && Network::facts[I + 1].type == "BatchNormalization" &&
+      return kernel_of<I>::geometry.act == activation::linear &&
+             std::is_same_v<std::remove_cvref_t<decltype(Network::template geometry<I + 1>)>, batch_norm_geometry> &&
              plan.in_place[I + 1];
   }();
   template <std::size_t I>
@@ -430,15 +446,16 @@ class model {
       // done by layer I - 1, which wrote this layer's output
     } else if constexpr (Unfold && folds_batch_norm<I>) {
       using oracle = typename kernels::reference_for<conv2d_geometry>::type;
-      oracle::run(kernel_of<I>::geometry, std::as_const(*this).layer_weights(I), tensor(I - 1), tensor(I), nullptr,
-                  batch_size);
+      oracle::run(kernel_of<I>::geometry, std::as_const(*this).layer_weights(I),
+                  std::as_const(*this).tensor(Network::facts[I].inputs.front()), tensor(I), nullptr, batch_size);
     } else if constexpr (kernel_of<I>::runs && !folded_away<I>) {
       using kernel = typename kernel_of<I>::type;
       constexpr auto& g = run_geometry<I>;
       const auto weights = kernel_weights<I>();
       constexpr bool pooled = fuses_max_pool<I> && !Unfold;  // out is then the following pool's output
       static_assert(!pooled || threaded<I>, "only task-split kernels (Winograd) pool");
-      const float* in = tensor(I - 1);
+      const auto inputs = input_of<I>();
+      const auto in = kernel_input(inputs);
       float* out = tensor(pooled ? I + 1 : I);
       std::byte* scratch = arena_.data() + plan.scratch_offset[I];
       if constexpr (threaded<I>) {
@@ -460,11 +477,33 @@ class model {
     }
   }
 
+  /// What layer I's kernel reads: its input tensor, or for a merge layer the array of its inputs.
+  template <std::size_t I>
+  auto input_of() const {
+    constexpr layer_inputs inputs = Network::facts[I].inputs;
+    if constexpr (detail::merges_inputs<std::remove_cvref_t<decltype(kernel_of<I>::geometry)>>) {
+      std::array<const float*, inputs.count> tensors{};
+      for (std::size_t k = 0; k < inputs.count; ++k) tensors[k] = tensor(inputs.index[k]);
+      return tensors;
+    } else {
+      return tensor(inputs.front());
+    }
+  }
+  template <class Inputs>
+  static auto kernel_input(const Inputs& in) {
+    if constexpr (std::is_pointer_v<Inputs>) return in;
+    else return in.data();
+  }
+
+  /// Runs the layers layer Last needs (all of them for the network's output, so every tap is written),
+  /// in declaration order.
   template <std::size_t Last>
   void run_until(std::span<const float, input_elements> input) {
+    [[maybe_unused]] static constexpr std::array<bool, layers> needed =
+        Last + 1 == layers ? std::array<bool, layers>{} : detail::ancestors_of(Network::facts, Last);
     std::memcpy(tensor(0), input.data(), input_elements * sizeof(float));
     [this]<std::size_t... I>(std::index_sequence<I...>) {
-      (run_layer<I + 1, I + 1 == Last>(), ...);
+      ((Last + 1 == layers || needed[I + 1] ? run_layer<I + 1, I + 1 == Last>() : void()), ...);
     }(std::make_index_sequence<Last>{});
   }
 
@@ -483,8 +522,8 @@ class model {
             std::span<const float> canonical = std::as_const(*this).layer_weights(I);
             std::vector<float> folded;  // packing happens at load time, never in forward
             if constexpr (folds_batch_norm<I>) {
-              folded = fold_batch_norm(kernel_of<I>::geometry, canonical, std::as_const(*this).layer_weights(I + 1),
-                                       Network::template layer_type<I + 1>::eps);
+              folded = fold_batch_norm(kernel_of<I>::geometry, canonical, Network::template geometry<I + 1>,
+                                       std::as_const(*this).layer_weights(I + 1));
               canonical = folded;
             }
             if constexpr (kernels::packed_floats<kernel>(run_geometry<I>) > 0)
@@ -501,19 +540,16 @@ class model {
 
   /// conv2d weights (HWIO kernel, optional bias) with a following batch_norm folded in; always has a bias.
   static std::vector<float> fold_batch_norm(const conv2d_geometry& g, std::span<const float> conv,
-                                            std::span<const float> norm, double epsilon) {
+                                            const batch_norm_geometry& norm_geometry, std::span<const float> norm) {
     const std::size_t cout = g.out.c, taps = g.kernel.h * g.kernel.w * g.in.c;
-    const float* gamma = norm.data();
-    const float* beta = gamma + cout;
-    const float* mean = beta + cout;
-    const float* variance = mean + cout;
+    const kernels::batch_norm_weights<float> w(norm_geometry, norm);
     std::vector<float> folded(taps * cout + cout);
     for (std::size_t oc = 0; oc < cout; ++oc) {
-      const double scale = gamma[oc] / std::sqrt(static_cast<double>(variance[oc]) + epsilon);
+      const double scale = w.gamma_of(oc) / std::sqrt(static_cast<double>(w.variance[oc]) + norm_geometry.epsilon);
       for (std::size_t t = 0; t < taps; ++t)
         folded[t * cout + oc] = static_cast<float>(conv[t * cout + oc] * scale);
       const double bias = g.bias ? conv[taps * cout + oc] : 0.0;
-      folded[taps * cout + oc] = static_cast<float>((bias - mean[oc]) * scale + beta[oc]);
+      folded[taps * cout + oc] = static_cast<float>((bias - w.mean[oc]) * scale + w.beta[oc]);
     }
     return folded;
   }

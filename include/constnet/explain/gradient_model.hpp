@@ -68,10 +68,14 @@ class gradient_model : public model<Network, input_gradients, Options...> {
     if (where == seed_point::pre_activation && !has_fused_activation[layer])
       throw shape_error("backward_from: layer " + std::string(Network::facts[layer].name.view()) + " (" +
                         std::string(Network::facts[layer].type) + ") has no fused activation to seed before");
+    // Only the layers the seeded one depends on: a branch it does not read has no gradient to pass on.
+    const std::array<bool, layers> needed = detail::ancestors_of(Network::facts, layer);
+    std::array<bool, layers> written{};
+    written[layer] = true;
     [&]<std::size_t... K>(std::index_sequence<K...>) {
-      // Back to front: layer layers - 1 first.
-      ((layers - 1 - K >= 1 && layers - 1 - K <= layer
-            ? backward_layer<layers - 1 - K>(layers - 1 - K == layer && where == seed_point::pre_activation)
+      // Back to front: layer layers - 1 first, so every consumer of a tensor runs before its producer.
+      ((layers - 1 - K >= 1 && needed[layers - 1 - K]
+            ? backward_layer<layers - 1 - K>(layers - 1 - K == layer && where == seed_point::pre_activation, written)
             : void()),
        ...);
     }(std::make_index_sequence<layers>{});
@@ -94,7 +98,7 @@ class gradient_model : public model<Network, input_gradients, Options...> {
     const bool before_activation_layer = o.what == objective::kind::class_logit && activation_layer_softmax[layer];
     const bool before_fused = o.what == objective::kind::class_logit && has_fused_activation[layer] &&
                               activation_of[layer] == activation::softmax;
-    const std::size_t seeded = before_activation_layer ? layer - 1 : layer;
+    const std::size_t seeded = before_activation_layer ? Network::facts[layer].inputs.front() : layer;
     this->run_through(layer, images);
 
     const shape& out = Network::facts[seeded].output;
@@ -145,7 +149,7 @@ class gradient_model : public model<Network, input_gradients, Options...> {
   template <std::size_t I>
   static constexpr auto geometry() {
     if constexpr (I == 0) return identity_geometry{Network::input_shape};  // the input layer: no geometry
-    else return Network::template layer_type<I>::geometry(Network::facts[I].input);
+    else return Network::template geometry<I>;
   }
   template <std::size_t I>
   using geometry_of = std::remove_cvref_t<decltype(geometry<I>())>;
@@ -201,12 +205,12 @@ class gradient_model : public model<Network, input_gradients, Options...> {
       double total = 0;
       for (std::size_t n = 0; n < batch_size; ++n) {
         if constexpr (std::is_same_v<geometry_of<I>, dense_geometry>) {
-          const float* x = this->tensor(I - 1) + n * g.in;
+          const float* x = this->tensor(Network::facts[I].inputs.front()) + n * g.in;
           double z = g.bias ? w[g.in * g.units + c] : 0.0;
           for (std::size_t i = 0; i < g.in; ++i) z += static_cast<double>(x[i]) * w[i * g.units + c];
           total += z;
         } else {
-          const float* image = this->tensor(I - 1) + n * g.in.elements();
+          const float* image = this->tensor(Network::facts[I].inputs.front()) + n * g.in.elements();
           const std::size_t cin = g.in.c, cout = g.out.c, taps = g.kernel.h * g.kernel.w * cin * cout;
           double sum = 0;
           for (std::size_t oy = 0; oy < g.out.h; ++oy)
@@ -249,21 +253,47 @@ class gradient_model : public model<Network, input_gradients, Options...> {
     this->pool().parallel_for((pixels + per_task - 1) / per_task, body);
   }
 
-  /// Layer I's backward: from gradient(I) (overwritten) to gradient(I - 1).
+  /// Layer I's backward: from gradient(I) (overwritten) to the gradients of the layers it reads.
+  /// written[p]: layer p's gradient already holds a contribution (from another of its consumers, or the
+  /// seed), so this one adds to it.
   template <std::size_t I>
-  void backward_layer(bool skip_activation) {
+  void backward_layer(bool skip_activation, std::array<bool, layers>& written) {
     using layer = typename Network::template layer_type<I>;
     using G = geometry_of<I>;
+    constexpr layer_inputs inputs = Network::facts[I].inputs;
+    constexpr std::size_t source = inputs.front();
+    // Element-wise layers and aliases whose input feeds nothing else share its gradient buffer and work in
+    // place; otherwise their result is contributed to the input's gradient.
+    constexpr bool shares_gradient = plan.gradient_buffer[I] == plan.gradient_buffer[source];
+    float* dy = gradient(I);
+    const std::size_t in_values = batch_size * Network::facts[I].input.elements();
+    auto pass_on = [&](const float* g) {
+      if constexpr (!shares_gradient) kernels::backward::contribute<float>(g, gradient(source), in_values, written[source]);
+      written[source] = true;
+    };
     if constexpr (I == 0) {
       return;  // the input: nothing before it
+    } else if constexpr (std::is_same_v<G, add_geometry> || std::is_same_v<G, concatenate_geometry>) {
+      static constexpr G g = geometry<I>();
+      std::array<float*, inputs.count> dx{};
+      std::array<bool, inputs.count> accumulate{};
+      for (std::size_t k = 0; k < inputs.count; ++k) {
+        dx[k] = gradient(inputs.index[k]);
+        accumulate[k] = written[inputs.index[k]];
+        written[inputs.index[k]] = true;
+      }
+      if constexpr (std::is_same_v<G, add_geometry>)
+        kernels::backward::add::run<float>(g, dy, dx.data(), accumulate.data(), batch_size);
+      else
+        kernels::backward::concatenate::run<float>(g, dy, dx.data(), accumulate.data(), batch_size);
     } else if constexpr (layer::buffers == buffer_use::alias) {
-      static_assert(plan.gradient_buffer[I] == plan.gradient_buffer[I - 1], "an alias layer shares its gradient");
+      pass_on(dy);
     } else {
       static constexpr G g = geometry<I>();
-      float* dy = gradient(I);
-      float* dx = gradient(I - 1);
+      // A layer that writes a separate input gradient writes it aside when others add to the same one.
+      float* dx = plan.needs_staging[I] ? staging(I) : gradient(source);
       const float* y = this->tensor(I);
-      const float* x = this->tensor(I - 1);
+      const float* x = this->tensor(source);
       const std::size_t out_values = batch_size * Network::facts[I].output.elements();
       if constexpr (weighted<I>) {
         const std::size_t channels = Network::facts[I].output.c;
@@ -291,16 +321,23 @@ class gradient_model : public model<Network, input_gradients, Options...> {
       } else if constexpr (std::is_same_v<G, global_pool_geometry>) {
         kernels::backward::global_pool::run(g, x, dy, dx, batch_size);
       } else if constexpr (std::is_same_v<G, batch_norm_geometry>) {
-        static_assert(plan.gradient_buffer[I] == plan.gradient_buffer[I - 1], "batch_norm's backward runs in place");
-        kernels::backward::batch_norm::run(g, std::as_const(*this).layer_weights(I), dy, dx, batch_size);
+        // In place on dy: the input gradient is dy scaled per channel.
+        kernels::backward::batch_norm::run(g, std::as_const(*this).layer_weights(I), dy, dy, batch_size);
+        pass_on(dy);
+        return;
       } else if constexpr (std::is_same_v<G, activation_geometry>) {
-        static_assert(plan.gradient_buffer[I] == plan.gradient_buffer[I - 1], "an activation's backward runs in place");
         activation_gradient(g.act, y, dy, out_values, g.in.c);
+        pass_on(dy);
+        return;
       } else {
         static_assert(sizeof(G) == 0, "gradient_model: no backward for this kind of layer");
       }
+      if (plan.needs_staging[I]) kernels::backward::contribute<float>(dx, gradient(source), in_values, written[source]);
+      written[source] = true;
     }
   }
+
+  float* staging(std::size_t i) { return reinterpret_cast<float*>(this->arena_data() + plan.staging_offset[i]); }
 };
 
 }  // namespace constnet

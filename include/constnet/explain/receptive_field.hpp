@@ -13,7 +13,9 @@
 // pooling, batch_norm and activations keep positions). Rules per layer, from the output's pattern to
 // the input's: conv2d / pooling: every cell inside the image under a window tap of a marked output;
 // dense and global pools: every input, once any output is marked; flatten: unit u is pixel u / C of its
-// input; batch_norm, activations, dropout: the same positions.
+// input; batch_norm, activations, dropout: the same positions; add and concatenate: the same positions
+// in each input (a concatenated vector's unit: its own input's), and a tensor that feeds several layers
+// sees the union of what each of them marks.
 // For a convolutional neuron the region's bounding box equals receptive_field_box (tests/unit/
 // receptive_fields.cpp checks this for VGG16 and the seed CNNs); the region has holes inside the box
 // only where a dilation or a stride larger than its window skips pixels. A flatten unit sees one
@@ -68,14 +70,15 @@ namespace detail {
 /// The pattern of one layer's output: per position of a map (h * w), or per unit of a flat vector.
 using nonzero_pattern = std::vector<char>;
 
+/// The pattern of layer I's input `slot` (its from<> position) given the pattern of its output.
 template <class Network, std::size_t I>
-nonzero_pattern pattern_before(const nonzero_pattern& out) {
+nonzero_pattern pattern_before(const nonzero_pattern& out, std::size_t slot) {
   const layer_facts& f = Network::facts[I];
-  const shape in = f.input;
+  const shape in = Network::facts[f.inputs.index[slot]].output;
   const std::size_t in_cells = in.rank == 3 ? in.h * in.w : in.c;
   nonzero_pattern marked(in_cells, 0);
   const bool any = std::find(out.begin(), out.end(), 1) != out.end();
-  constexpr auto g = Network::template layer_type<I>::geometry(Network::facts[I].input);
+  constexpr auto g = Network::template geometry<I>;
   using G = std::remove_cvref_t<decltype(g)>;
   if constexpr (std::is_same_v<G, conv2d_geometry> || std::is_same_v<G, pool2d_geometry>) {
     extent2 size{}, dilation{1, 1};
@@ -94,11 +97,26 @@ nonzero_pattern pattern_before(const nonzero_pattern& out) {
       }
   } else if constexpr (std::is_same_v<G, dense_geometry> || std::is_same_v<G, global_pool_geometry>) {
     if (any) std::fill(marked.begin(), marked.end(), 1);
-  } else if (in.rank == 3 && f.output.rank == 1) {  // flatten: unit u is channel u % C of pixel u / C
-    for (std::size_t u = 0; u < out.size(); ++u)
-      if (out[u]) marked[u / in.c] = 1;
-  } else {  // batch_norm, activations, dropout: the same positions
-    marked = out;
+  } else if constexpr (std::is_same_v<G, identity_geometry>) {
+    if (in.rank == 3 && f.output.rank == 1) {  // flatten: unit u is channel u % C of pixel u / C
+      for (std::size_t u = 0; u < out.size(); ++u)
+        if (out[u]) marked[u / in.c] = 1;
+    } else {  // dropout
+      marked = out;
+    }
+  } else if constexpr (std::is_same_v<G, concatenate_geometry>) {
+    if (in.rank == 3) {
+      marked = out;  // every input has the output's positions
+    } else {  // vectors: input `slot` holds units [first, first + its length) of the output
+      std::size_t first = 0;
+      for (std::size_t k = 0; k < slot; ++k) first += g.channels[k];
+      std::copy_n(out.begin() + static_cast<std::ptrdiff_t>(first), in.c, marked.begin());
+    }
+  } else if constexpr (std::is_same_v<G, batch_norm_geometry> || std::is_same_v<G, activation_geometry> ||
+                       std::is_same_v<G, add_geometry>) {
+    marked = out;  // the same positions
+  } else {
+    static_assert(sizeof(G) == 0, "receptive_region: no rule for this kind of layer");
   }
   return marked;
 }
@@ -117,18 +135,29 @@ input_region receptive_region(std::size_t layer, std::size_t channel, std::size_
                       std::to_string(out.h) + "x" + std::to_string(out.w) + "x" + std::to_string(out.c) +
                       "; it has no neuron (channel " + std::to_string(channel) + ", y " + std::to_string(y) + ", x " +
                       std::to_string(x) + ")");
-  detail::nonzero_pattern pattern(out.rank == 3 ? out.h * out.w : out.c, 0);
-  pattern[out.rank == 3 ? y * out.w + x : channel] = 1;
+  // One pattern per layer, back to front: a layer's pattern is final once every layer after it that
+  // reads it has added its part (a tensor feeding several layers is seen through each of them).
+  std::vector<detail::nonzero_pattern> patterns(Network::size);
+  patterns[layer].assign(out.rank == 3 ? out.h * out.w : out.c, 0);
+  patterns[layer][out.rank == 3 ? y * out.w + x : channel] = 1;
   [&]<std::size_t... K>(std::index_sequence<K...>) {
     constexpr std::size_t last = Network::size - 1;
     (
         [&] {
           constexpr std::size_t i = last - K;  // back to front
-          if constexpr (i >= 1)
-            if (i <= layer) pattern = detail::pattern_before<Network, i>(pattern);
+          if constexpr (i >= 1) {
+            if (patterns[i].empty()) return;  // not on any path to the neuron
+            for (std::size_t slot = 0; slot < Network::facts[i].inputs.count; ++slot) {
+              const detail::nonzero_pattern before = detail::pattern_before<Network, i>(patterns[i], slot);
+              detail::nonzero_pattern& producer = patterns[Network::facts[i].inputs.index[slot]];
+              if (producer.empty()) producer.assign(before.size(), 0);
+              for (std::size_t c = 0; c < before.size(); ++c) producer[c] = producer[c] || before[c];
+            }
+          }
         }(),
         ...);
   }(std::make_index_sequence<Network::size>{});
+  const detail::nonzero_pattern& pattern = patterns[0];
 
   const shape image = Network::input_shape;
   input_region r;

@@ -113,16 +113,17 @@ struct expected_tensor {
 template <class Network>
 std::vector<expected_tensor> expected_tensors(convention conv) {
   std::vector<expected_tensor> out;
-  // The feature map whose flattening (H,W,C) is the current flat vector; none after a dense or a global pool.
-  std::optional<shape> flattened;
+  // Per layer, the feature map whose flattening (H,W,C) its flat output is; none after a dense or a
+  // global pool (PyTorch flattens C,H,W, so a dense kernel after a flatten is permuted).
+  std::vector<std::optional<shape>> flattened(Network::size);
   for (const layer_facts& f : Network::facts) {
-    const std::optional<shape> source = flattened;
-    const bool order_preserving = f.output.rank == 1 &&
+    const std::optional<shape> source = f.index == 0 ? std::nullopt : flattened[f.inputs.front()];
+    const bool order_preserving = f.output.rank == 1 && f.inputs.count == 1 &&
                                   (f.type == "Dropout" || f.type == "Activation" || f.type == "BatchNormalization");
     if (f.type == "Flatten") {
-      if (f.input.rank == 3) flattened = f.input;
-    } else if (!order_preserving) {
-      flattened.reset();
+      flattened[f.index] = f.input.rank == 3 ? std::optional<shape>(f.input) : source;
+    } else if (order_preserving) {
+      flattened[f.index] = source;
     }
 
     for (std::size_t t = 0; t < f.weight_tensor_count; ++t) {

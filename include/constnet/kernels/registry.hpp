@@ -7,7 +7,7 @@
 //   name                         dtype, operation, layout/tile and ISA, e.g. "f32_conv2d_nhwc_reference_scalar"
 //   supports(geometry)           constexpr: can it run this layer?
 //   scratch_bytes(geometry, n)   constexpr: scratch space for a batch of n, planned into the arena
-//   run(geometry, weights, in, out, scratch, n)
+//   run(geometry, weights, in, out, scratch, n)   (merge layers: `in` is an array of input pointers)
 // and optionally, when it wants its weights in its own layout (packed once when weights change):
 //   packed_floats(geometry)      constexpr
 //   pack(geometry, canonical weights, packed weights)
@@ -31,6 +31,7 @@
 #include "constnet/kernels/reference/batch_norm.hpp"
 #include "constnet/kernels/reference/conv2d.hpp"
 #include "constnet/kernels/reference/dense.hpp"
+#include "constnet/kernels/reference/merge.hpp"
 #include "constnet/kernels/reference/pool2d.hpp"
 #include "constnet/kernels/winograd/conv2d_rows_winograd.hpp"
 #include "constnet/kernels/winograd/conv2d_winograd.hpp"
@@ -78,6 +79,14 @@ struct candidates<batch_norm_geometry> {
 template <>
 struct candidates<activation_geometry> {
   using type = kernel_list<reference::activation_layer>;
+};
+template <>
+struct candidates<add_geometry> {
+  using type = kernel_list<reference::add>;
+};
+template <>
+struct candidates<concatenate_geometry> {
+  using type = kernel_list<reference::concatenate>;
 };
 
 /// Every kernel for a geometry, including those never chosen automatically (other SIMD backends):
@@ -147,6 +156,14 @@ struct reference_for<dense_geometry> {
 template <>
 struct reference_for<batch_norm_geometry> {
   using type = reference::batch_norm;
+};
+template <>
+struct reference_for<add_geometry> {
+  using type = reference::add;
+};
+template <>
+struct reference_for<concatenate_geometry> {
+  using type = reference::concatenate;
 };
 
 namespace detail {

@@ -20,11 +20,13 @@ struct activation_layer : detail::weightless {
   static_assert(detail::layer_option<Activation> && Activation::kind == option_kind::activation,
                 "activation_layer<act::relu> takes an activation first");
   static_assert((detail::layer_option<Options> && ...), "activation_layer: options must be constnet layer options");
-  static_assert(detail::options_well_formed<detail::accepts<option_kind::name>, Options...>,
-                "activation_layer accepts only named<> (once) after its activation");
+  static_assert(detail::options_well_formed<detail::accepts<option_kind::name,
+                                    option_kind::inputs>, Options...>,
+                "activation_layer accepts only named<> and from<> (each once) after its activation");
   static constexpr std::string_view type = "Activation";
   static constexpr std::string_view default_stem = "activation";
   static constexpr std::string_view name = detail::explicit_name<Options...>();
+  static constexpr input_names inputs = detail::explicit_inputs<Options...>();
   static constexpr buffer_use buffers = buffer_use::in_place;
 
   static constexpr diagnostic check(const shape&, std::string_view) { return {}; }

@@ -24,9 +24,10 @@ struct conv2d {
   static_assert(detail::options_well_formed<
                     detail::accepts<option_kind::kernel, option_kind::strides, option_kind::dilation,
                                     option_kind::padding, option_kind::activation, option_kind::bias,
-                                    option_kind::name>,
+                                    option_kind::name,
+                                    option_kind::inputs>,
                     Options...>,
-                "conv2d accepts kernel<>, strides<>, dilation<>, valid/same/pad<>, act::*, no_bias, named<>, "
+                "conv2d accepts kernel<>, strides<>, dilation<>, valid/same/pad<>, act::*, no_bias, named<>, from<>, "
                 "each at most once");
   static_assert(detail::option_count<option_kind::kernel, Options...> == 1,
                 "conv2d needs a kernel size, e.g. conv2d<64, kernel<3>>");
@@ -34,6 +35,7 @@ struct conv2d {
   static constexpr std::string_view type = "Conv2D";
   static constexpr std::string_view default_stem = "conv2d";
   static constexpr std::string_view name = detail::explicit_name<Options...>();
+  static constexpr input_names inputs = detail::explicit_inputs<Options...>();
   static constexpr buffer_use buffers = buffer_use::separate;
   static constexpr activation act = detail::option_t<option_kind::activation, act::linear, Options...>::value;
   static constexpr bool use_bias = detail::option_count<option_kind::bias, Options...> == 0;

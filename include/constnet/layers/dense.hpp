@@ -19,12 +19,14 @@ template <std::size_t Units, class... Options>
 struct dense {
   static_assert((detail::layer_option<Options> && ...), "dense: options must be constnet layer options");
   static_assert(detail::options_well_formed<
-                    detail::accepts<option_kind::activation, option_kind::bias, option_kind::name>, Options...>,
-                "dense accepts act::*, no_bias and named<>, each at most once");
+                    detail::accepts<option_kind::activation, option_kind::bias, option_kind::name,
+                                    option_kind::inputs>, Options...>,
+                "dense accepts act::*, no_bias, named<> and from<>, each at most once");
 
   static constexpr std::string_view type = "Dense";
   static constexpr std::string_view default_stem = "dense";
   static constexpr std::string_view name = detail::explicit_name<Options...>();
+  static constexpr input_names inputs = detail::explicit_inputs<Options...>();
   static constexpr buffer_use buffers = buffer_use::separate;
   static constexpr activation act = detail::option_t<option_kind::activation, act::linear, Options...>::value;
   static constexpr bool use_bias = detail::option_count<option_kind::bias, Options...> == 0;

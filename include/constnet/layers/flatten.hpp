@@ -18,11 +18,13 @@ namespace constnet {
 template <class... Options>
 struct flatten : detail::weightless {
   static_assert((detail::layer_option<Options> && ...), "flatten: options must be constnet layer options");
-  static_assert(detail::options_well_formed<detail::accepts<option_kind::name>, Options...>,
-                "flatten accepts only named<> (once)");
+  static_assert(detail::options_well_formed<detail::accepts<option_kind::name,
+                                    option_kind::inputs>, Options...>,
+                "flatten accepts only named<> and from<>, each at most once");
   static constexpr std::string_view type = "Flatten";
   static constexpr std::string_view default_stem = "flatten";
   static constexpr std::string_view name = detail::explicit_name<Options...>();
+  static constexpr input_names inputs = detail::explicit_inputs<Options...>();
   static constexpr buffer_use buffers = buffer_use::alias;
 
   static constexpr diagnostic check(const shape&, std::string_view) { return {}; }

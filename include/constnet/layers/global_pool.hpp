@@ -19,13 +19,15 @@ template <pool_kind Kind, class... Options>
 struct global_pool2d : detail::weightless {
   static_assert(Kind != pool_kind::mixed, "global pooling is average or max");
   static_assert((detail::layer_option<Options> && ...), "global pooling: options must be constnet layer options");
-  static_assert(detail::options_well_formed<detail::accepts<option_kind::name>, Options...>,
-                "global pooling layers accept only named<> (once)");
+  static_assert(detail::options_well_formed<detail::accepts<option_kind::name,
+                                    option_kind::inputs>, Options...>,
+                "global pooling layers accept only named<> and from<>, each at most once");
 
   static constexpr std::string_view type = Kind == pool_kind::max ? "GlobalMaxPooling2D" : "GlobalAveragePooling2D";
   static constexpr std::string_view default_stem =
       Kind == pool_kind::max ? "global_max_pooling2d" : "global_average_pooling2d";
   static constexpr std::string_view name = detail::explicit_name<Options...>();
+  static constexpr input_names inputs = detail::explicit_inputs<Options...>();
   static constexpr buffer_use buffers = buffer_use::separate;
 
   static constexpr diagnostic check(const shape& in, std::string_view label) {

@@ -19,6 +19,7 @@ struct input {
   static constexpr std::string_view type = "InputLayer";
   static constexpr std::string_view default_stem = "input";
   static constexpr std::string_view name = detail::explicit_name<Options...>();
+  static constexpr input_names inputs{};  // it reads the image
   static constexpr shape tensor = feature_maps(H, W, C);
   static constexpr buffer_use buffers = buffer_use::separate;
 

@@ -8,11 +8,12 @@
 
 #include "constnet/core/activation.hpp"
 #include "constnet/core/fixed_string.hpp"
+#include "constnet/core/layer_inputs.hpp"
 #include "constnet/core/shape.hpp"
 
 namespace constnet {
 
-enum class option_kind { kernel, strides, dilation, pool_size, padding, activation, name, bias, epsilon, mix, count_padding, rate };
+enum class option_kind { kernel, strides, dilation, pool_size, padding, activation, name, inputs, bias, scale, epsilon, mix, count_padding, rate };
 
 /// Kernel (filter) size f: kernel<3> is 3x3, kernel<1, 7> is 1 high and 7 wide.
 template <std::size_t H, std::size_t W = H>
@@ -96,9 +97,27 @@ struct named {
   static constexpr fixed_string value = Name;
 };
 
+/// The layers a layer reads, by name, front to back: add<from<"conv2_block1_0_bn", "conv2_block1_3_bn">>.
+/// A layer without from<> reads the layer declared just before it, so chains need none. Each name must
+/// belong to a layer declared earlier (the network is a DAG in declaration order).
+template <fixed_string... Names>
+struct from {
+  static_assert(sizeof...(Names) > 0, "from<>: name at least one layer");
+  static_assert(sizeof...(Names) <= max_layer_inputs, "from<>: a layer reads at most 8 inputs");
+  static_assert(((Names.size() > 0) && ...), "from<>: a layer name cannot be empty");
+  static constexpr option_kind kind = option_kind::inputs;
+  static constexpr input_names value{{std::string_view(Names)...}, sizeof...(Names)};
+};
+
 /// conv2d / dense without a bias vector (Keras' use_bias=False).
 struct no_bias {
   static constexpr option_kind kind = option_kind::bias;
+  static constexpr bool value = false;
+};
+
+/// batch_norm without gamma (Keras' scale=False, as InceptionV3's): only beta shifts the normalized value.
+struct no_scale {
+  static constexpr option_kind kind = option_kind::scale;
   static constexpr bool value = false;
 };
 
@@ -164,6 +183,15 @@ template <class Accepted, class... Options>
 inline constexpr bool options_well_formed =
     ((layer_option<Options> && Accepted::template option<Options>) && ...) &&
     ((option_count<Options::kind, Options...> == 1) && ...);
+
+/// The inputs named with from<>, or none (count 0): the layer declared before.
+template <class... Options>
+constexpr input_names explicit_inputs() {
+  if constexpr (option_count<option_kind::inputs, Options...> > 0)
+    return option_t<option_kind::inputs, void, Options...>::value;
+  else
+    return {};
+}
 
 /// The name given with named<>, or empty for a default Keras-style name.
 template <class... Options>

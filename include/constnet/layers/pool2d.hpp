@@ -26,10 +26,11 @@ struct pool2d : detail::weightless {
                 "only mixed_pool takes mix<num, den>");
   static_assert(detail::options_well_formed<
                     detail::accepts<option_kind::pool_size, option_kind::strides, option_kind::padding,
-                                    option_kind::mix, option_kind::count_padding, option_kind::name>,
+                                    option_kind::mix, option_kind::count_padding, option_kind::name,
+                                    option_kind::inputs>,
                     Options...>,
                 "pooling layers accept pool_size<>, strides<>, valid/same/pad<>, count_padding, mix<> "
-                "(mixed_pool), named<>, each at most once");
+                "(mixed_pool), named<>, from<>, each at most once");
   static_assert(Kind != pool_kind::mixed || detail::option_count<option_kind::mix, Options...> == 1,
                 "mixed_pool needs its lambda, e.g. mixed_pool<mix<1, 2>>");
   static_assert(Kind != pool_kind::max || detail::option_count<option_kind::count_padding, Options...> == 0,
@@ -40,6 +41,7 @@ struct pool2d : detail::weightless {
   static constexpr std::string_view default_stem =
       Kind == pool_kind::max ? "max_pooling2d" : Kind == pool_kind::average ? "average_pooling2d" : "mixed_pooling2d";
   static constexpr std::string_view name = detail::explicit_name<Options...>();
+  static constexpr input_names inputs = detail::explicit_inputs<Options...>();
   static constexpr buffer_use buffers = buffer_use::separate;
   static constexpr extent2 pool = detail::option_t<option_kind::pool_size, pool_size<2>, Options...>::value;
   static constexpr detail::window_spec spec = detail::window_from_options<Options...>(pool, pool);

@@ -2,6 +2,12 @@
 // sequential<input<...>, layers...>: a network declared front to back as one type. Everything about it
 // (shapes, names, parameters, MACs, receptive fields) is a constexpr value, and an invalid network does
 // not compile: the first error line names the layer and the numbers.
+//
+// Each layer reads the layer before it unless it names its inputs with from<>, so the same list declares
+// a graph (a DAG in declaration order): a residual block is
+//   conv2d<64, kernel<3>, same, named<"b1_conv">>, batch_norm<named<"b1_bn">>,
+//   add<from<"b0_out", "b1_bn">>, activation_layer<act::relu>
+// `graph<...>` is the same template under the name that reads better for such networks.
 
 #include <array>
 #include <cstddef>
@@ -22,6 +28,66 @@ struct sequential;
 namespace detail {
 template <class Network, std::size_t... I>
 auto prefix_of(std::index_sequence<I...>) -> sequential<typename Network::template layer_type<I>...>;
+
+/// Whether layer i must run for layer `last`'s output: i is `last` or one of its ancestors.
+template <std::size_t N>
+constexpr std::array<bool, N> ancestors_of(const std::array<layer_facts, N>& facts, std::size_t last) {
+  std::array<bool, N> needed{};
+  needed[last] = true;
+  for (std::size_t k = last + 1; k-- > 0;)
+    if (needed[k])
+      for (std::size_t producer : facts[k].inputs) needed[producer] = true;
+  return needed;
+}
+
+/// A layer's input names as a structural value, so a type can carry them.
+struct pinned_inputs {
+  std::array<short_name, max_layer_inputs> names{};
+  std::size_t count = 0;
+};
+
+/// A layer of a subgraph cut out of a network: the original layer with its name and inputs written out,
+/// since the layer it read implicitly (the one before it) and the default names before it may be gone.
+template <class Layer, short_name Name, pinned_inputs Inputs>
+struct pinned_layer : Layer {
+  static constexpr std::string_view name = Name.view();
+  static constexpr input_names inputs = [] {
+    input_names n;
+    for (std::size_t k = 0; k < Inputs.count; ++k) n.names[k] = Inputs.names[k].view();
+    n.count = Inputs.count;
+    return n;
+  }();
+};
+
+/// The ancestors of layer Last (and Last itself), in network order, each reading the layers it read.
+template <class Network, std::size_t Last>
+struct ancestors_subgraph {
+  static constexpr std::array<bool, Network::size> keep = ancestors_of(Network::facts, Last);
+  static constexpr std::size_t count = [] {
+    std::size_t n = 0;
+    for (bool k : keep) n += k ? 1 : 0;
+    return n;
+  }();
+  static constexpr std::array<std::size_t, count> kept = [] {
+    std::array<std::size_t, count> indices{};
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < Network::size; ++i)
+      if (keep[i]) indices[n++] = i;
+    return indices;
+  }();
+  template <std::size_t I>
+  static constexpr pinned_inputs pins = [] {
+    pinned_inputs p;
+    for (std::size_t producer : Network::facts[I].inputs) p.names[p.count++] = Network::facts[producer].name;
+    return p;
+  }();
+  template <std::size_t I>
+  using node = std::conditional_t<I == 0, typename Network::template layer_type<0>,
+                                  pinned_layer<typename Network::template layer_type<I>, Network::facts[I].name, pins<I>>>;
+  template <std::size_t... K>
+  static auto build(std::index_sequence<K...>) -> sequential<node<kept[K]>...>;
+  using type = decltype(build(std::make_index_sequence<count>{}));
+};
 }  // namespace detail
 
 template <class... Layers>
@@ -40,6 +106,16 @@ struct sequential {
 
   static constexpr std::size_t size = sizeof...(Layers);
   static constexpr std::array<layer_facts, size> facts = analysis.facts;
+  /// Whether every layer reads just the one before it (then summaries print Keras' Sequential table).
+  static constexpr bool is_chain = [] {
+    for (std::size_t i = 1; i < size; ++i)
+      if (facts[i].inputs.count != 1 || facts[i].inputs.front() != i - 1) return false;
+    return true;
+  }();
+  /// What layer I's kernels run with (conv2d_geometry, add_geometry, ...), computed once here.
+  template <std::size_t I>
+    requires(I > 0 && I < sizeof...(Layers))
+  static constexpr auto geometry = detail::geometry_of<layer_type<I>>(facts, I);
   static constexpr shape input_shape = facts.front().output;
   static constexpr shape output_shape = facts.back().output;
 
@@ -92,8 +168,16 @@ struct sequential {
 
 /// The network up to and including the named layer: the seeds' "chop off the layers after block1_conv1".
 ///   using features = truncate_at<vgg16, "block1_conv1">;
+/// For a chain, its first layers; for a graph, the subgraph of the layer's ancestors (layers on branches
+/// it does not read are left out, names and connections are kept).
 template <class Network, fixed_string Name>
-using truncate_at = typename Network::template first<Network::template index_of<Name> + 1>;
+using truncate_at = typename std::conditional_t<
+    Network::is_chain, std::type_identity<typename Network::template first<Network::template index_of<Name> + 1>>,
+    detail::ancestors_subgraph<Network, Network::template index_of<Name>>>::type;
+
+/// The same as sequential<>, named for networks whose layers read more than the layer before them.
+template <class... Layers>
+using graph = sequential<Layers...>;
 
 template <class T>
 struct is_sequential : std::false_type {};

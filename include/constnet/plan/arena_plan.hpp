@@ -2,10 +2,12 @@
 // The compile-time activation planner: every tensor of a forward pass and every kernel's scratch space
 // gets an offset in one arena, and buffers whose lifetimes do not overlap share memory.
 //
-// Lifetimes are measured in steps: layer i runs at step i (the input is copied in at step 0). A tensor
-// lives from the step that writes it to the step that last reads it; a tap (a tensor the caller wants
-// to read after forward) and the network's output live to the end. flatten and dropout are their input
-// buffer; batch_norm overwrites its input in place unless that buffer holds a tap.
+// Lifetimes are measured in steps: layer i runs at step i (the input is copied in at step 0), in
+// declaration order, which is a topological order of the graph (a layer reads only earlier layers). A
+// tensor lives from the step that writes it to the step its last consumer reads it, whichever layers
+// those are (XNNPACK's value lifecycle); a tap (a tensor the caller wants to read after forward) and the
+// network's output live to the end. flatten and dropout are their input buffer; batch_norm and
+// activations overwrite their input in place when they are its last reader and it holds no tap.
 //
 // A layer fused with the next one (a convolution that also computes the following max pool) writes
 // the next layer's output while it reads its input and its scratch: both then live through the next
@@ -21,11 +23,13 @@
 //
 // plan_arena_with_backward adds the input-gradient pass (explain/gradient_model.hpp) to the same
 // timeline: the backward of layer i runs at step 2N - i, after the forward's N steps. Every activation
-// lives until the backward has used it (its layer's backward reads its output, the next layer's reads
-// it as input), so nothing runs in place; the gradient w.r.t. layer i's output lives from the step that
-// writes it (the backward of layer i + 1, or the objective) to the backward of layer i, and shares its
-// buffer with layer i + 1's gradient when that layer is element-wise or an alias. Gradients of early
-// layers thus reuse the memory of activations the backward is done with.
+// lives until the backward has used it (its layer's backward reads its output, its consumers' read it as
+// input), so nothing runs in place; the gradient w.r.t. layer i's output lives from the step that first
+// writes it (the backward of its last consumer, or the objective) to the backward of layer i, and shares
+// its buffer with its consumer's gradient when that is its only consumer and is element-wise or an
+// alias. Where a tensor feeds several layers its gradient is the sum of theirs: the first to run writes
+// it, the others add to it (a layer that cannot add computes into a staging buffer first). Gradients of
+// early layers thus reuse the memory of activations the backward is done with.
 
 #include <algorithm>
 #include <array>
@@ -43,8 +47,9 @@ constexpr std::size_t align_up(std::size_t bytes, std::size_t alignment = arena_
 
 template <std::size_t Layers>
 struct arena_plan {
-  // per layer: a tensor and a scratch block, and with a backward pass its gradient and backward scratch
-  static constexpr std::size_t max_buffers = 4 * Layers;
+  // per layer: a tensor and a scratch block, and with a backward pass its gradient, backward scratch and
+  // input-gradient staging
+  static constexpr std::size_t max_buffers = 5 * Layers;
 
   std::size_t arena_bytes = 0;
   std::size_t lower_bound = 0;    // the largest live set: no arrangement fits in less
@@ -61,6 +66,8 @@ struct arena_plan {
   std::array<std::size_t, Layers> gradient_buffer{};
   std::array<std::size_t, Layers> backward_scratch_offset{};
   std::array<std::size_t, Layers> backward_scratch_bytes{};
+  std::array<bool, Layers> needs_staging{};             // layer i's input gradient is computed aside, then added
+  std::array<std::size_t, Layers> staging_offset{};
 
   struct buffer {
     std::size_t bytes = 0;
@@ -165,6 +172,15 @@ constexpr void place_plan(Plan& p, std::size_t end) {
 
 }  // namespace detail
 
+namespace detail {
+/// The step at which layer j reads its inputs: its own, or the next one's when it is fused with the next
+/// layer (it then also writes that layer's output, in the same kernel call, see the top of this file).
+template <std::size_t N>
+constexpr std::size_t read_step(std::size_t j, const std::array<bool, N>& fused_with_next) {
+  return j + (fused_with_next[j] ? 1 : 0);
+}
+}  // namespace detail
+
 /// Plans the arena for `facts` at the given batch size. `tapped[i]` keeps layer i's output to the end;
 /// `scratch[i]` is the scratch space layer i's kernel asks for; `fused_with_next[i]`: layer i may also
 /// write layer i + 1's output (see the top of this file).
@@ -177,23 +193,31 @@ constexpr arena_plan<N> plan_arena(const std::array<layer_facts, N>& facts, std:
   auto& buffers = p.buffers;
 
   for (std::size_t i = 0; i < N; ++i) {
-    const bool last_tensor = i + 1 == N;
-    // A fused layer's own output is written only when a forward_to stops at it (otherwise the layer
-    // writes the next one's output instead), so nothing reads it at a later step.
-    const bool read_by_fused = i + 1 < N && fused_with_next[i + 1];
-    const std::size_t next_step_reading = fused_with_next[i] ? i : i + 1 + (read_by_fused ? 1 : 0);
-    const std::size_t last_read = (tapped[i] || last_tensor) ? end : next_step_reading;
+    const bool kept = tapped[i] || i + 1 == N;
+    // A tensor lives until its last consumer has read it. A fused layer's own output is written only when
+    // a forward_to stops at it (otherwise the layer writes the next one's output instead), so nothing
+    // reads it at a later step.
+    std::size_t last_read = i;
+    if (kept) {
+      last_read = end;
+    } else if (!fused_with_next[i]) {
+      for (std::size_t j = i + 1; j < N; ++j)
+        if (facts[j].inputs.reads(i)) last_read = std::max(last_read, detail::read_step(j, fused_with_next));
+    }
     const buffer_use use = i == 0 ? buffer_use::separate : facts[i].buffers;
-    const std::size_t previous = i == 0 ? 0 : p.tensor_buffer[i - 1];
-    const bool share = use == buffer_use::alias || (use == buffer_use::in_place && !buffers[previous].has_tap);
+    const std::size_t source = i == 0 ? 0 : p.tensor_buffer[facts[i].inputs.front()];
+    // In place only when this layer is the last to read its input's buffer: no later reader sees the
+    // overwritten values, and no tap does.
+    const bool share = use == buffer_use::alias ||
+                       (use == buffer_use::in_place && !buffers[source].has_tap && buffers[source].last <= i);
     if (share) {
       p.in_place[i] = use == buffer_use::in_place;
-      auto& b = buffers[previous];
+      auto& b = buffers[source];
       b.last = std::max(b.last, last_read);
-      b.has_tap = b.has_tap || tapped[i] || last_tensor;
-      p.tensor_buffer[i] = previous;
+      b.has_tap = b.has_tap || kept;
+      p.tensor_buffer[i] = source;
     } else {
-      buffers[p.buffer_count] = {align_up(facts[i].output.bytes() * batch), i, last_read, 0, tapped[i] || last_tensor};
+      buffers[p.buffer_count] = {align_up(facts[i].output.bytes() * batch), i, last_read, 0, kept};
       p.tensor_buffer[i] = p.buffer_count++;
     }
   }
@@ -201,7 +225,7 @@ constexpr arena_plan<N> plan_arena(const std::array<layer_facts, N>& facts, std:
   for (std::size_t i = 0; i < N; ++i) {
     p.scratch_bytes[i] = scratch[i];
     if (scratch[i] == 0) continue;
-    buffers[p.buffer_count] = {align_up(scratch[i]), i, fused_with_next[i] ? i + 1 : i, 0, false};
+    buffers[p.buffer_count] = {align_up(scratch[i]), i, detail::read_step(i, fused_with_next), 0, false};
     scratch_buffer[i] = p.buffer_count++;
   }
 
@@ -228,17 +252,28 @@ constexpr arena_plan<N> plan_arena_with_backward(const std::array<layer_facts, N
   const std::size_t end = 2 * N;
   auto backward_step = [&](std::size_t i) { return 2 * N - i; };
   auto& buffers = p.buffers;
+  // The last layer that reads layer i (its backward is the first to write i's gradient), or i itself.
+  std::array<std::size_t, N> last_consumer{};
+  for (std::size_t i = 0; i < N; ++i) last_consumer[i] = i;
+  for (std::size_t j = 1; j < N; ++j)
+    for (std::size_t producer : facts[j].inputs) last_consumer[producer] = std::max(last_consumer[producer], j);
+  auto first_consumer = [&](std::size_t i) {
+    for (std::size_t j = i + 1; j < N; ++j)
+      if (facts[j].inputs.reads(i)) return j;
+    return i;
+  };
 
   for (std::size_t i = 0; i < N; ++i) {
-    // Read by layer i + 1's backward (as its input) and by layer i's own (as its output).
-    // The last layer's output is read by the caller at step N, before its backward at N + 1.
-    std::size_t last_read = i == 0 ? backward_step(1) : backward_step(i);
+    // Read by its consumers' backward (as their input) and by its own (as its output); the input image
+    // only by its consumers'. The last layer's output is read by the caller at step N, before any backward.
+    std::size_t last_read = i == 0 ? backward_step(first_consumer(0)) : backward_step(i);
     if (tapped[i]) last_read = end;
     const buffer_use use = i == 0 ? buffer_use::separate : facts[i].buffers;
     if (use == buffer_use::alias) {
-      auto& b = buffers[p.tensor_buffer[i - 1]];
+      const std::size_t source = p.tensor_buffer[facts[i].inputs.front()];
+      auto& b = buffers[source];
       b.last = std::max(b.last, last_read);
-      p.tensor_buffer[i] = p.tensor_buffer[i - 1];
+      p.tensor_buffer[i] = source;
     } else {
       buffers[p.buffer_count] = {align_up(facts[i].output.bytes() * batch), i, last_read, 0, tapped[i]};
       p.tensor_buffer[i] = p.buffer_count++;
@@ -246,18 +281,21 @@ constexpr arena_plan<N> plan_arena_with_backward(const std::array<layer_facts, N
   }
   for (std::size_t k = 0; k < N; ++k) {
     const std::size_t i = N - 1 - k;  // gradients are written back to front
-    const std::size_t written = backward_step(i) - 1, last_read = i == 0 ? end : backward_step(i);
-    const bool share = i + 1 < N && facts[i + 1].buffers != buffer_use::separate;
+    // Written by the backward of its last consumer (or by the caller's seed, at step N), read by its own.
+    const std::size_t written = last_consumer[i] == i ? N : backward_step(last_consumer[i]);
+    const std::size_t last_read = i == 0 ? end : backward_step(i);
+    const std::size_t only = last_consumer[i];
+    const bool share = facts[i].consumers == 1 && facts[only].inputs.count == 1 && facts[only].buffers != buffer_use::separate;
     if (share) {
-      auto& b = buffers[p.gradient_buffer[i + 1]];
+      auto& b = buffers[p.gradient_buffer[only]];
       b.last = std::max(b.last, last_read);
-      p.gradient_buffer[i] = p.gradient_buffer[i + 1];
+      p.gradient_buffer[i] = p.gradient_buffer[only];
     } else {
       buffers[p.buffer_count] = {align_up(facts[i].output.bytes() * batch), written, last_read, 0, false};
       p.gradient_buffer[i] = p.buffer_count++;
     }
   }
-  std::array<std::size_t, N> scratch_buffer{}, backward_scratch_buffer{};
+  std::array<std::size_t, N> scratch_buffer{}, backward_scratch_buffer{}, staging_buffer{};
   for (std::size_t i = 0; i < N; ++i) {
     p.scratch_bytes[i] = scratch[i];
     if (scratch[i] != 0) {
@@ -269,6 +307,14 @@ constexpr arena_plan<N> plan_arena_with_backward(const std::array<layer_facts, N
       buffers[p.buffer_count] = {align_up(backward_scratch[i]), backward_step(i), backward_step(i), 0, false};
       backward_scratch_buffer[i] = p.buffer_count++;
     }
+    // A layer whose input also feeds other layers computes its input gradient aside and adds it to what
+    // the others contributed (merge layers add directly; element-wise ones work in place on their own).
+    p.needs_staging[i] = i > 0 && facts[i].buffers == buffer_use::separate && facts[i].inputs.count == 1 &&
+                         facts[facts[i].inputs.front()].consumers > 1 && !facts[i].merges;
+    if (p.needs_staging[i]) {
+      buffers[p.buffer_count] = {align_up(facts[i].input.bytes() * batch), backward_step(i), backward_step(i), 0, false};
+      staging_buffer[i] = p.buffer_count++;
+    }
   }
 
   detail::place_plan(p, end);
@@ -278,6 +324,7 @@ constexpr arena_plan<N> plan_arena_with_backward(const std::array<layer_facts, N
     p.gradient_offset[i] = buffers[p.gradient_buffer[i]].offset;
     if (scratch[i] != 0) p.scratch_offset[i] = buffers[scratch_buffer[i]].offset;
     if (backward_scratch[i] != 0) p.backward_scratch_offset[i] = buffers[backward_scratch_buffer[i]].offset;
+    if (p.needs_staging[i]) p.staging_offset[i] = buffers[staging_buffer[i]].offset;
   }
   return p;
 }

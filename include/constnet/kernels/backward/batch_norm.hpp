@@ -10,6 +10,7 @@
 #include <type_traits>
 
 #include "constnet/core/geometry.hpp"
+#include "constnet/kernels/batch_norm_weights.hpp"
 
 namespace constnet::kernels::backward {
 
@@ -17,17 +18,16 @@ struct batch_norm {
   static constexpr std::string_view name = "f32_batch_norm_input_gradient_reference_scalar";
   static constexpr bool supports(const batch_norm_geometry&) { return true; }
 
-  /// weights: gamma, beta, moving_mean, moving_variance, each [in.c]. ensures: dx = dy * scale.
+  /// weights: [gamma,] beta, moving_mean, moving_variance, each [in.c]. ensures: dx = dy * scale.
   template <class T>
   static void run(const batch_norm_geometry& g, std::span<const std::type_identity_t<T>> weights,
                   const std::type_identity_t<T>* dy, T* dx, std::size_t batch) {
     const std::size_t c = g.in.c;
-    const T* gamma = weights.data();
-    const T* variance = gamma + 3 * c;
+    const batch_norm_weights<T> w(g, weights);
     const std::size_t values = batch * g.in.elements();
     for (std::size_t i = 0; i < values; ++i) {
       const std::size_t ch = i % c;
-      dx[i] = dy[i] * gamma[ch] / std::sqrt(variance[ch] + static_cast<T>(g.epsilon));
+      dx[i] = dy[i] * w.gamma_of(ch) / std::sqrt(w.variance[ch] + static_cast<T>(g.epsilon));
     }
   }
 };

@@ -20,6 +20,7 @@
 #include "constnet/kernels/backward/conv2d.hpp"
 #include "constnet/kernels/backward/conv2d_transposed.hpp"
 #include "constnet/kernels/backward/dense.hpp"
+#include "constnet/kernels/backward/merge.hpp"
 #include "constnet/kernels/backward/pool2d.hpp"
 #include "constnet/kernels/registry.hpp"
 

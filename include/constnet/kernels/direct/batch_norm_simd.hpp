@@ -22,6 +22,7 @@
 #include <string_view>
 
 #include "constnet/core/geometry.hpp"
+#include "constnet/kernels/batch_norm_weights.hpp"
 #include "constnet/kernels/kernel_name.hpp"
 #include "constnet/kernels/simd/backends.hpp"
 
@@ -49,20 +50,17 @@ struct batch_norm_nhwc {
   }
   static constexpr std::size_t packed_floats(const batch_norm_geometry& g) { return 2 * period(g); }
 
-  /// canonical: gamma, beta, moving_mean, moving_variance, each [C]. packed: scale[period], shift[period].
+  /// canonical: [gamma,] beta, moving_mean, moving_variance, each [C]. packed: scale[period], shift[period].
   static void pack(const batch_norm_geometry& g, std::span<const float> canonical, std::span<float> packed) {
     const std::size_t c = g.in.c, p = period(g);
-    const float* gamma = canonical.data();
-    const float* beta = gamma + c;
-    const float* mean = beta + c;
-    const float* variance = mean + c;
+    const batch_norm_weights<float> w(g, canonical);
     for (std::size_t j = 0; j < p; ++j) {
       const std::size_t ch = j % c;
-      const float scale = static_cast<float>(static_cast<double>(gamma[ch]) /
-                                             std::sqrt(static_cast<double>(variance[ch]) + g.epsilon));
+      const float scale = static_cast<float>(static_cast<double>(w.gamma_of(ch)) /
+                                             std::sqrt(static_cast<double>(w.variance[ch]) + g.epsilon));
       packed[j] = scale;
-      packed[p + j] = static_cast<float>(static_cast<double>(beta[ch]) -
-                                         static_cast<double>(mean[ch]) * static_cast<double>(scale));
+      packed[p + j] = static_cast<float>(static_cast<double>(w.beta[ch]) -
+                                         static_cast<double>(w.mean[ch]) * static_cast<double>(scale));
     }
   }
 

@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "constnet/core/geometry.hpp"
+#include "constnet/kernels/batch_norm_weights.hpp"
 
 namespace constnet::kernels::reference {
 
@@ -17,19 +18,16 @@ struct batch_norm {
   static constexpr bool supports(const batch_norm_geometry&) { return true; }
   static constexpr std::size_t scratch_bytes(const batch_norm_geometry&, std::size_t) { return 0; }
 
-  /// weights: gamma, beta, moving_mean, moving_variance, each [in.c].
+  /// weights: [gamma,] beta, moving_mean, moving_variance, each [in.c] (kernels/batch_norm_weights.hpp).
   template <class T>
   static void run(const batch_norm_geometry& g, std::span<const std::type_identity_t<T>> weights,
                   const std::type_identity_t<T>* in, T* out, std::byte*, std::size_t batch) {
     const std::size_t c = g.in.c;
-    const T* gamma = weights.data();
-    const T* beta = gamma + c;
-    const T* mean = beta + c;
-    const T* variance = mean + c;
+    const batch_norm_weights<T> w(g, weights);
     const std::size_t values = batch * g.in.elements();
     for (std::size_t i = 0; i < values; ++i) {
       const std::size_t ch = i % c;
-      out[i] = gamma[ch] * (in[i] - mean[ch]) / std::sqrt(variance[ch] + static_cast<T>(g.epsilon)) + beta[ch];
+      out[i] = w.gamma_of(ch) * (in[i] - w.mean[ch]) / std::sqrt(w.variance[ch] + static_cast<T>(g.epsilon)) + w.beta[ch];
     }
   }
 };
