@@ -33,7 +33,7 @@ class double_network {
     return t;
   }
 
-  /// Layer I's pre-activation (conv2d / dense), recomputed from its input.
+  /// Layer I's pre-activation (a convolution or dense layer), recomputed from its input.
   std::vector<double> pre_activation(std::size_t layer, const std::vector<std::vector<double>>& t, std::size_t batch) const {
     std::vector<double> z;
     dispatch(layer, [&]<std::size_t I>() {
@@ -135,9 +135,11 @@ class double_network {
   }
   template <std::size_t I>
   using geometry_t = std::remove_cvref_t<decltype(geometry<I>())>;
+  /// The layers with weights and a fused activation.
   template <std::size_t I>
-  static constexpr bool weighted = I > 0 && (std::is_same_v<geometry_t<I>, conv2d_geometry> ||
-                                             std::is_same_v<geometry_t<I>, dense_geometry>);
+  static constexpr bool weighted =
+      I > 0 && (std::is_same_v<geometry_t<I>, conv2d_geometry> || std::is_same_v<geometry_t<I>, depthwise_conv2d_geometry> ||
+                std::is_same_v<geometry_t<I>, separable_conv2d_geometry> || std::is_same_v<geometry_t<I>, dense_geometry>);
 
   template <class F>
   static void dispatch(std::size_t layer, F&& f) {

@@ -1044,6 +1044,8 @@ BOOST_AUTO_TEST_CASE(kernel_names_say_dtype_operation_and_isa) {
   check_names_and_lists<pool2d_geometry>({"pool"});
   check_names_and_lists<global_pool_geometry>({"global"});
   check_names_and_lists<dense_geometry>({"dense", "gemv", "gemm"});
+  check_names_and_lists<cn::depthwise_conv2d_geometry>({"depthwise"});
+  check_names_and_lists<cn::separable_conv2d_geometry>({"separable"});
   check_names_and_lists<batch_norm_geometry>({"batch_norm", "batchnorm"});
   check_names_and_lists<activation_geometry>({"activation", "relu", "tanh", "sigmoid", "softmax"});
 }

@@ -1,9 +1,11 @@
 // Input gradients (explain/gradient_model.hpp) against central finite differences.
 //
-// Four small random networks (one a graph, see net_g) cover every layer kind: conv2d (strides 1 and 2, same / explicit / valid
+// Five small random networks (one a graph, net_g) cover every layer kind: conv2d (strides 1 and 2, same / explicit / valid
 // padding, dilation, every activation), max pooling with overlapping and padded windows, average pooling
 // with and without count_padding, mixed pooling, both global pools, dense, flatten, dropout, batch_norm
-// and Activation layers (relu, softmax). For each objective (a filter of every layer, a neuron, a class
+// and Activation layers (relu, softmax); depthwise_conv2d and separable_conv2d (net_d: strides 1 and 2,
+// same / valid / explicit padding, dilation 2, depth multipliers 1, 2 and 3, with and without bias,
+// every activation). For each objective (a filter of every layer, a neuron, a class
 // logit):
 //   1. the backward kernels in double (tests/support/double_network.hpp) against central differences of
 //      the double forward (the reference kernels for double), h = 1e-5: truncation error ~h^2 * f''' and
@@ -76,6 +78,16 @@ using net_c = sequential<
     dense<5>,
     activation_layer<act::softmax>>;
 
+using net_d = sequential<
+    input<11, 10, 3>,
+    depthwise_conv2d<kernel<3>, depth_multiplier<2>, same, act::relu>,                   // 11x10x6
+    depthwise_conv2d<kernel<3>, strides<2>, no_bias, act::tanh>,                         // 5x4x6
+    separable_conv2d<5, kernel<3>, depth_multiplier<2>, dilation<2>, same, act::sigmoid>,  // 5x4x5
+    separable_conv2d<4, kernel<2>, strides<2>, pad<1, 0, 0, 1>, act::softmax>,           // 3x2x4
+    depthwise_conv2d<kernel<2, 1>, depth_multiplier<3>>,                                  // 2x2x12, linear
+    flatten<>,
+    dense<3, act::softmax>>;
+
 /// 3x3 convolutions whose backward runs on Winograd: F4 where the layer's input is 24+ on its shorter
 /// side, F2 below (the transposed geometry's output is the layer's input).
 using net_w = sequential<
@@ -145,7 +157,9 @@ std::vector<objective> objectives_of(const std::vector<std::vector<double>>& t) 
     }
     // Before a softmax (fused or an Activation layer) this is the logit; elsewhere the filter.
     const std::string_view type = Network::facts[i].type;
-    if (type == "Conv2D" || type == "Dense" || type == "Activation") all.push_back(objective::class_logit(i, 1));
+    if (type == "Conv2D" || type == "DepthwiseConv2D" || type == "SeparableConv2D" || type == "Dense" ||
+        type == "Activation")
+      all.push_back(objective::class_logit(i, 1));
   }
   return all;
 }
@@ -277,6 +291,7 @@ BOOST_AUTO_TEST_CASE(double_backward_matches_finite_differences) {
   check_double_against_finite_differences<net_a>(11);
   check_double_against_finite_differences<net_b>(12);
   check_double_against_finite_differences<net_c>(13);
+  check_double_against_finite_differences<net_d>(14);
   check_double_against_finite_differences<net_g>(15);
 }
 
@@ -284,6 +299,7 @@ BOOST_AUTO_TEST_CASE(reference_gradient_model_matches_double) {
   check_model_against_double<net_a, kernels::reference_only>(11);
   check_model_against_double<net_b, kernels::reference_only>(12);
   check_model_against_double<net_c, kernels::reference_only>(13);
+  check_model_against_double<net_d, kernels::reference_only>(14);
   check_model_against_double<net_g, kernels::reference_only>(15);
 }
 
@@ -291,6 +307,7 @@ BOOST_AUTO_TEST_CASE(fast_gradient_model_matches_double) {
   check_model_against_double<net_a>(11);
   check_model_against_double<net_b, threads<2>>(12);
   check_model_against_double<net_c, batch<2>, threads<2>>(13);
+  check_model_against_double<net_d, batch<2>, threads<2>>(14);
   check_model_against_double<net_g, batch<2>, threads<2>>(15);
 }
 

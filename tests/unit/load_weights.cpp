@@ -197,6 +197,54 @@ BOOST_AUTO_TEST_CASE(pytorch_and_keras_files_of_one_network_give_the_same_output
   BOOST_TEST((safetensors_bytes(to_tensor_set(*original, convention::pytorch)) == safetensors_bytes(pytorch.set)));
 }
 
+// Depthwise kernels: Keras' [kh][kw][C][M] against PyTorch's [C*M][1][kh][kw] (Conv2d with groups=C, output
+// channel c*M + m), written out element by element here; pointwise kernels are 1x1 OIHW. (tests/unit/
+// depthwise_pytorch.cpp checks the same convention against PyTorch's own modules.)
+BOOST_AUTO_TEST_CASE(depthwise_and_separable_kernels_in_both_conventions) {
+  using net = sequential<input<7, 6, 4>, depthwise_conv2d<kernel<3, 2>, depth_multiplier<3>, same, act::relu>,
+                         separable_conv2d<5, kernel<2>, depth_multiplier<2>, strides<2>>>;
+  auto saved = std::make_unique<model<net>>();
+  randomize(*saved, 13);
+  for (const convention c : {convention::keras, convention::pytorch}) {
+    auto loaded = std::make_unique<model<net>>();
+    io::load_weights(*loaded, to_tensor_set(*saved, c), c);
+    BOOST_TEST(same_weights(*saved, *loaded));
+    BOOST_TEST((run(*saved) == run(*loaded)));
+  }
+
+  const tensor_set keras = to_tensor_set(*saved, convention::keras);
+  const tensor_set pytorch = to_tensor_set(*saved, convention::pytorch);
+  BOOST_TEST((keras.find("depthwise_conv2d.depthwise_kernel")->shape == std::vector<std::size_t>{3, 2, 4, 3}));
+  BOOST_TEST((pytorch.find("depthwise_conv2d.depthwise_kernel")->shape == std::vector<std::size_t>{12, 1, 3, 2}));
+  BOOST_TEST((pytorch.find("separable_conv2d.depthwise_kernel")->shape == std::vector<std::size_t>{24, 1, 2, 2}));
+  BOOST_TEST((pytorch.find("separable_conv2d.pointwise_kernel")->shape == std::vector<std::size_t>{5, 24, 1, 1}));
+  BOOST_TEST((pytorch.find("separable_conv2d.bias")->shape == std::vector<std::size_t>{5}));
+  const auto hwcm = floats(*keras.find("depthwise_conv2d.depthwise_kernel"));
+  const auto torch_depthwise = floats(*pytorch.find("depthwise_conv2d.depthwise_kernel"));
+  std::size_t misplaced = 0;
+  for (std::size_t o = 0; o < 12; ++o)
+    for (std::size_t y = 0; y < 3; ++y)
+      for (std::size_t x = 0; x < 2; ++x)
+        misplaced += torch_depthwise[(o * 3 + y) * 2 + x] != hwcm[((y * 2 + x) * 4 + o / 3) * 3 + o % 3];
+  BOOST_TEST(misplaced == 0u);
+  const auto hwio = floats(*keras.find("separable_conv2d.pointwise_kernel"));  // [1][1][24][5]
+  const auto oihw = floats(*pytorch.find("separable_conv2d.pointwise_kernel"));
+  misplaced = 0;
+  for (std::size_t o = 0; o < 5; ++o)
+    for (std::size_t i = 0; i < 24; ++i) misplaced += oihw[o * 24 + i] != hwio[i * 5 + o];
+  BOOST_TEST(misplaced == 0u);
+
+  // Without metadata, PyTorch's shapes loaded as Keras' are reported with the hint.
+  tensor_set unlabelled = to_tensor_set(*saved, convention::pytorch);
+  unlabelled.metadata().clear();
+  auto target = std::make_unique<model<net>>();
+  BOOST_CHECK_EXCEPTION(io::load_weights(*target, unlabelled, convention::keras), weights_mismatch_error, [](const auto& e) {
+    return message_has(e, "0 missing, 0 unexpected, 3 with the wrong shape") &&
+           message_has(e, "wrong shape: depthwise_conv2d.depthwise_kernel is [12, 1, 3, 2], expected [3, 2, 4, 3] "
+                          "(keras layout); that is the pytorch layout");
+  });
+}
+
 BOOST_AUTO_TEST_CASE(half_and_bfloat_files_load_exactly) {
   // Values k / 64 with |k| <= 64 have at most 7 significant bits: exact in F16 and BF16, so the loaded
   // weights must equal them bit for bit.

@@ -127,7 +127,53 @@ static_assert(models::vgg16_notop::output_shape == feature_maps(7, 7, 512));
 static_assert(models::vgg19_notop::total_params == 20'024'384);
 static_assert(models::vgg19_notop::output_shape == feature_maps(7, 7, 512));
 
+// A MobileNet-style stack. Keras counts a DepthwiseConv2D as kh*kw*C*M + C*M parameters and a
+// SeparableConv2D as kh*kw*C*M + C*M*filters + filters; MACs are one per tap per depthwise value, plus
+// C*M per pointwise output.
+using mobile_stack = sequential<
+    input<32, 32, 3>,
+    conv2d<8, kernel<3>, strides<2>, same, act::relu>,                       // 16x16x8: 27*8 + 8
+    depthwise_conv2d<kernel<3>, same, act::relu>,                            // 16x16x8: 9*8 + 8
+    separable_conv2d<16, kernel<3>, strides<2>, same, depth_multiplier<2>>,  // 8x8x16: 9*16 + 16*16 + 16
+    depthwise_conv2d<kernel<3>, depth_multiplier<2>, no_bias>,               // 6x6x32: 9*32
+    global_avg_pool<>,
+    dense<4>>;                                                               // 32*4 + 4
+static_assert(mobile_stack::layer_named<"depthwise_conv2d">.params == 80);
+static_assert(mobile_stack::layer_named<"separable_conv2d">.params == 416);
+static_assert(mobile_stack::layer_named<"depthwise_conv2d_1">.params == 288);
+static_assert(mobile_stack::total_params == 224 + 80 + 416 + 288 + 132);
+static_assert(mobile_stack::total_params == 1'140);
+static_assert(mobile_stack::layer_named<"depthwise_conv2d">.type == "DepthwiseConv2D");
+static_assert(mobile_stack::layer_named<"separable_conv2d">.type == "SeparableConv2D");
+static_assert(mobile_stack::layer_named<"separable_conv2d">.output == feature_maps(8, 8, 16));
+static_assert(mobile_stack::layer_named<"depthwise_conv2d_1">.output == feature_maps(6, 6, 32));
+static_assert(mobile_stack::layer_named<"depthwise_conv2d">.macs == 16 * 16 * 8 * 9);
+static_assert(mobile_stack::layer_named<"separable_conv2d">.macs == 8 * 8 * 16 * (9 + 16));
+static_assert(mobile_stack::layer_named<"depthwise_conv2d_1">.macs == 6 * 6 * 32 * 9);
+// Receptive fields 3, 3 + 2*2, 7 + 2*2, 11 + 2*4 with jumps 2, 2, 4, 4: the separable layer's pointwise
+// stage adds nothing.
+static_assert(mobile_stack::layer_named<"depthwise_conv2d">.rf.y.size == 7);
+static_assert(mobile_stack::layer_named<"separable_conv2d">.rf.y.size == 11);
+static_assert(mobile_stack::layer_named<"separable_conv2d">.rf.y.jump == 4);
+static_assert(mobile_stack::layer_named<"depthwise_conv2d_1">.rf.x.size == 19);
+
 BOOST_AUTO_TEST_SUITE(model_zoo)
+
+// Keras' summary rows for the depthwise and separable layers: its print_summary cuts "name (Type)" to 28
+// characters and a space, so the types show as "DepthwiseC" and "SeparableC".
+BOOST_AUTO_TEST_CASE(depthwise_and_separable_summary_rows_are_keras_rows) {
+  const std::string keras_rows[] = {
+      "conv2d (Conv2D)              (None, 16, 16, 8)         224",
+      "depthwise_conv2d (DepthwiseC (None, 16, 16, 8)         80",
+      "separable_conv2d (SeparableC (None, 8, 8, 16)          416",
+      "depthwise_conv2d_1 (Depthwis (None, 6, 6, 32)          288",
+      "global_average_pooling2d (Gl (None, 32)                0",
+      "dense (Dense)                (None, 4)                 132",
+  };
+  const std::string text = summary_string<mobile_stack>();
+  for (const std::string& row : keras_rows) BOOST_TEST(text.find(row) != std::string::npos, "no row: " << row);
+  BOOST_TEST(text.find("Total params: 1,140") != std::string::npos);
+}
 
 // The notop network's tensors are exactly the full network's convolution tensors (same names and
 // shapes, so Keras' _notop.h5 loads), and it computes the full network's block5_pool. At 32x32 to stay

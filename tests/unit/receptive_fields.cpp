@@ -1,7 +1,7 @@
 // Receptive fields (explain/receptive_field.hpp): the structural region of a neuron against the
 // compile-time receptive field (facts[i].rf clipped to the image), for every layer of VGG16 (at 64x64
-// and at 224x224) and of the seed CNNs, at the corners, edges and centre of each map; then the region
-// against real input gradients.
+// and at 224x224), of the seed CNNs and of a stack of depthwise and separable layers, at the corners,
+// edges and centre of each map; then the region against real input gradients.
 
 #include <boost/test/unit_test.hpp>
 
@@ -113,6 +113,16 @@ using vgg_avg_32 = sequential<
     conv2d<8, kernel<3>, same, act::relu>, conv2d<8, kernel<3>, same, act::relu>, avg_pool<pool_size<2>, strides<2>, same>,
     conv2d<8, kernel<3>, dilation<2>, same, act::relu>>;
 
+/// Depthwise and separable layers, strided and padded, no max pool: a depthwise neuron reads one channel,
+/// but every pixel of its windows, so its region is still the whole box.
+using depthwise_32 = sequential<
+    input<32, 32, 3>,
+    conv2d<8, kernel<3>, strides<2>, same, act::relu>,
+    depthwise_conv2d<kernel<3>, same, act::relu>,
+    separable_conv2d<16, kernel<3>, strides<2>, same, depth_multiplier<2>, act::relu>,
+    depthwise_conv2d<kernel<3>, depth_multiplier<2>, act::relu>,
+    separable_conv2d<8, kernel<5>, strides<2>, pad<2>>>;
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(receptive_fields)
@@ -145,6 +155,17 @@ BOOST_AUTO_TEST_CASE(dilation_leaves_holes_inside_the_box) {
   BOOST_TEST(r.pixels == 9u);
 }
 
+BOOST_AUTO_TEST_CASE(depthwise_and_separable_every_layer) { check_every_layer<depthwise_32>(); }
+
+BOOST_AUTO_TEST_CASE(depthwise_dilation_leaves_holes_inside_the_box) {
+  using net = sequential<input<9, 9, 2>, depthwise_conv2d<kernel<3>, dilation<3>, depth_multiplier<2>>>;
+  const input_region r = receptive_region<net>(1, 3, 1, 1);
+  BOOST_TEST((r.box == pixel_box{1, 8, 1, 8}));
+  BOOST_TEST(r.pixels == 9u);
+  using separable = sequential<input<9, 9, 2>, separable_conv2d<4, kernel<3>, dilation<3>>>;
+  BOOST_TEST(receptive_region<separable>(1, 0, 1, 1).pixels == 9u);
+}
+
 BOOST_AUTO_TEST_CASE(bad_neurons_throw) {
   using net = models::cifar10_cnn;
   BOOST_CHECK_THROW(receptive_region<net>(net::size, 0, 0, 0), shape_error);
@@ -163,6 +184,21 @@ BOOST_AUTO_TEST_CASE(real_gradients_fill_the_region_without_max_pools) {
         std::size_t pixels = 0;
         const pixel_box box = gradient_support(*m, image, objective::neuron(i, 0, y, x), pixels);
         const input_region r = receptive_region<net>(i, 0, y, x);
+        BOOST_TEST_INFO(net::facts[i].name.view() << " y=" << y << " x=" << x);
+        BOOST_TEST(box == r.box);
+        BOOST_TEST(pixels == r.pixels);
+      }
+  }
+  {
+    using net = depthwise_32;
+    auto m = std::make_unique<gradient_model<net>>();
+    positive_weights(*m);
+    const auto image = constnet::testing::random_images(net::input_shape.elements(), 5);
+    for (std::size_t i = 1; i < net::size; ++i)
+      for (auto [y, x] : probes(net::facts[i].output.h, net::facts[i].output.w)) {
+        std::size_t pixels = 0;
+        const pixel_box box = gradient_support(*m, image, objective::neuron(i, 5, y, x), pixels);
+        const input_region r = receptive_region<net>(i, 5, y, x);
         BOOST_TEST_INFO(net::facts[i].name.view() << " y=" << y << " x=" << x);
         BOOST_TEST(box == r.box);
         BOOST_TEST(pixels == r.pixels);

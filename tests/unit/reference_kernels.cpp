@@ -5,11 +5,16 @@
 //     dilation; loops run (image, filter, oy, ox, in channel, ky, kx), the kernel's (oy, ox, ky, kx, ic, oc);
 //   * pooling: every cell of every window is enumerated and classified as inside the image, in the padding,
 //     or beyond the padded map (which must never happen); global pooling runs cells outer, channels inner;
+//   * depthwise_conv2d and separable_conv2d: the padded input likewise, then the whole depthwise tensor
+//     from Keras' definition (channel c*M + m = input channel c correlated with kernel[:, :, c, m]) in loops
+//     (image, c, m, oy, ox, ky, kx), then its bias or the pointwise stage as a separate pass; a hand-worked
+//     example pins the values and the channel order;
 //   * dense runs units outer; batch norm folds gamma / sqrt(var + eps) into one double scale;
 //   * padding and output sizes come from TensorFlow's formulas (tf_axis below), never from a geometry's
 //     fields. `layer_geometries_match_tensorflow_formulas` checks the layer templates' geometries (conv2d,
 //     pool2d) against the same formulas for thousands of (n, f, s, d, padding) combinations, and runs the
-//     kernels on those library-built geometries too.
+//     kernels on those library-built geometries too; `depthwise_and_separable_layer_geometries_...` does
+//     the same for the depthwise and separable layers, and checks their weight tensors and MACs.
 // All data comes from constnet::random_source with fixed seeds, so every run checks the same cases.
 //
 // Tolerances (u = 2^-24, the float unit roundoff). The kernels accumulate in float; the naive code works in
@@ -26,6 +31,12 @@
 // result by about one |term|, i.e. by ~sum|terms| / K, well above (K + 2) u sum|terms| for every K here
 // (`tolerance_is_not_vacuous` demonstrates it).
 // The 1e-30 floor only matters for outputs that are exactly 0 or underflow.
+// Depthwise: K = kh*kw products and the bias, so (K + 2) u sum|terms| as above. Separable: each depthwise
+// value d_j (K products, no bias) is a float within (K + 2) u S_j of the exact one (S_j = the sum of its
+// |terms|), and the pointwise stage adds J = C*M products p_j fl(d_j) to the bias b: at most
+//     (J + 2) u (|b| + sum_j |p_j| |fl(d_j)|) + sum_j |p_j| (K + 2) u S_j
+//  <= (K + J + 5) u (|b| + sum_j |p_j| S_j),
+// using |d_j| <= S_j and (J + 2)(K + 2) u <= 1 (true for every size here) for the cross term.
 // Activations are applied in double to the double pre-activation z; b is the bound above:
 //   linear, relu: 1-Lipschitz and exact in float: b.
 //   tanh: |tanh'| <= 1, plus tanhf's own error (glibc: <= 2 ulp, 1 ulp <= 2u|y|): b + 8u|y|.
@@ -51,6 +62,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstddef>
@@ -73,12 +85,16 @@
 #include "constnet/kernels/reference/batch_norm.hpp"
 #include "constnet/kernels/reference/conv2d.hpp"
 #include "constnet/kernels/reference/dense.hpp"
+#include "constnet/kernels/reference/depthwise_conv2d.hpp"
 #include "constnet/kernels/reference/pool2d.hpp"
+#include "constnet/kernels/reference/separable_conv2d.hpp"
 #include "constnet/layers/batch_norm.hpp"
 #include "constnet/layers/conv2d.hpp"
 #include "constnet/layers/dense.hpp"
+#include "constnet/layers/depthwise_conv2d.hpp"
 #include "constnet/layers/global_pool.hpp"
 #include "constnet/layers/pool2d.hpp"
+#include "constnet/layers/separable_conv2d.hpp"
 
 namespace {
 
@@ -468,6 +484,214 @@ conv_spec random_conv_spec(random_source& rng, std::size_t i) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// depthwise_conv2d and separable_conv2d
+
+/// A depthwise layer (filters == 0) or a separable one (filters: the pointwise stage's outputs).
+struct channelwise_spec {
+  shape in{};
+  std::size_t multiplier = 1, filters = 0;
+  extent2 kernel{}, stride{}, dilation{};
+  pad_mode mode = pad_mode::valid;
+  padding2 explicit_pad{};
+  activation act = activation::linear;
+  bool bias = true;
+  bool separable() const { return filters > 0; }
+  std::size_t middle() const { return in.c * multiplier; }  // the depthwise stage's channels
+};
+
+std::string text(const channelwise_spec& s, std::size_t batch) {
+  std::ostringstream o;
+  o << (s.separable() ? "separable_conv2d" : "depthwise_conv2d") << " in " << text(s.in) << " batch " << batch
+    << ", multiplier " << s.multiplier;
+  if (s.separable()) o << ", " << s.filters << " filters";
+  o << ", kernel " << text(s.kernel) << ", stride " << text(s.stride) << ", dilation " << text(s.dilation) << ", "
+    << text(s.mode);
+  if (s.mode == pad_mode::explicit_cells) o << " " << text(s.explicit_pad);
+  o << ", " << text(s.act) << (s.bias ? ", bias" : ", no bias");
+  return o.str();
+}
+
+std::pair<axis_layout, axis_layout> channelwise_layout(const channelwise_spec& s) {
+  return {tf_axis(s.in.h, s.kernel.h, s.stride.h, s.dilation.h, s.mode, s.explicit_pad.top, s.explicit_pad.bottom),
+          tf_axis(s.in.w, s.kernel.w, s.stride.w, s.dilation.w, s.mode, s.explicit_pad.left, s.explicit_pad.right)};
+}
+
+cn::depthwise_conv2d_geometry independent_depthwise_geometry(const channelwise_spec& s) {
+  const auto [y, x] = channelwise_layout(s);
+  return {s.in,         cn::feature_maps(y.out, x.out, s.middle()), s.kernel, s.stride, s.dilation,
+          {y.before, y.after, x.before, x.after}, s.multiplier, s.act, s.bias};
+}
+cn::separable_conv2d_geometry independent_separable_geometry(const channelwise_spec& s) {
+  const auto [y, x] = channelwise_layout(s);
+  return {s.in,         cn::feature_maps(y.out, x.out, s.filters), s.kernel, s.stride, s.dilation,
+          {y.before, y.after, x.before, x.after}, s.multiplier, s.act, s.bias};
+}
+
+/// The naive layer, from Keras' definitions: the zero-padded input materialized in double; the whole
+/// depthwise tensor, channel c*M + m being input channel c correlated with kernel[:, :, c, m], in loops
+/// (image, c, m, oy, ox, ky, kx); then its bias (depthwise) or the pointwise stage in loops (image, filter,
+/// oy, ox, depthwise channel). Tolerances as derived at the top of the file.
+expected naive_channelwise(const channelwise_spec& s, std::span<const float> weights, std::span<const float> input,
+                           std::size_t batch) {
+  const auto [y, x] = channelwise_layout(s);
+  if (!y.fits || !x.fits) throw std::logic_error("naive_channelwise: the kernel does not fit");
+  const std::size_t H = s.in.h, W = s.in.w, C = s.in.c, M = s.multiplier, J = C * M;
+  const std::size_t kh = s.kernel.h, kw = s.kernel.w, K = kh * kw;
+  const std::size_t PH = H + y.before + y.after, PW = W + x.before + x.after, OH = y.out, OW = x.out;
+  std::vector<double> padded(batch * PH * PW * C, 0.0);
+  for (std::size_t b = 0; b < batch; ++b)
+    for (std::size_t iy = 0; iy < H; ++iy)
+      for (std::size_t ix = 0; ix < W; ++ix)
+        for (std::size_t c = 0; c < C; ++c)
+          padded[((b * PH + iy + y.before) * PW + ix + x.before) * C + c] = input[((b * H + iy) * W + ix) * C + c];
+
+  std::vector<double> depth(batch * OH * OW * J, 0.0), depth_magnitude(depth.size(), 0.0);
+  for (std::size_t b = 0; b < batch; ++b)
+    for (std::size_t c = 0; c < C; ++c)
+      for (std::size_t m = 0; m < M; ++m)
+        for (std::size_t oy = 0; oy < OH; ++oy)
+          for (std::size_t ox = 0; ox < OW; ++ox) {
+            double sum = 0.0, magnitude = 0.0;
+            for (std::size_t ky = 0; ky < kh; ++ky)
+              for (std::size_t kx = 0; kx < kw; ++kx) {
+                const std::size_t py = oy * s.stride.h + ky * s.dilation.h, px = ox * s.stride.w + kx * s.dilation.w;
+                if (py >= PH || px >= PW) throw std::logic_error("naive_channelwise: a window leaves the padded input");
+                const double term = padded[((b * PH + py) * PW + px) * C + c] *
+                                    static_cast<double>(weights[((ky * kw + kx) * C + c) * M + m]);
+                sum += term;
+                magnitude += std::fabs(term);
+              }
+            const std::size_t at = ((b * OH + oy) * OW + ox) * J + c * M + m;
+            depth[at] = sum;
+            depth_magnitude[at] = magnitude;
+          }
+
+  expected e;
+  const float* after_depthwise = weights.data() + K * J;
+  if (!s.separable()) {
+    e.out = cn::feature_maps(OH, OW, J);
+    e.pre.resize(depth.size());
+    e.pre_tol.resize(depth.size());
+    for (std::size_t i = 0; i < depth.size(); ++i) {
+      const double bias = s.bias ? static_cast<double>(after_depthwise[i % J]) : 0.0;
+      e.pre[i] = depth[i] + bias;
+      e.pre_tol[i] = as_double(K + 2) * unit_roundoff * (depth_magnitude[i] + std::fabs(bias)) + absolute_floor;
+    }
+  } else {
+    const std::size_t F = s.filters;
+    const float* pointwise = after_depthwise;  // [J][F]
+    const float* bias = s.bias ? pointwise + J * F : nullptr;
+    e.out = cn::feature_maps(OH, OW, F);
+    e.pre.assign(batch * OH * OW * F, 0.0);
+    e.pre_tol.assign(e.pre.size(), 0.0);
+    for (std::size_t b = 0; b < batch; ++b)
+      for (std::size_t f = 0; f < F; ++f)
+        for (std::size_t oy = 0; oy < OH; ++oy)
+          for (std::size_t ox = 0; ox < OW; ++ox) {
+            double sum = bias ? static_cast<double>(bias[f]) : 0.0;
+            double magnitude = std::fabs(sum);
+            for (std::size_t j = 0; j < J; ++j) {
+              const std::size_t at = ((b * OH + oy) * OW + ox) * J + j;
+              const double w = pointwise[j * F + f];
+              sum += depth[at] * w;
+              magnitude += depth_magnitude[at] * std::fabs(w);
+            }
+            const std::size_t at = ((b * OH + oy) * OW + ox) * F + f;
+            e.pre[at] = sum;
+            e.pre_tol[at] = as_double(K + J + 5) * unit_roundoff * magnitude + absolute_floor;
+          }
+  }
+  activate(s.act, e.out.c, e);
+  return e;
+}
+
+std::size_t channelwise_weight_count(const channelwise_spec& s) {
+  const std::size_t depthwise = s.kernel.h * s.kernel.w * s.middle();
+  if (!s.separable()) return depthwise + (s.bias ? s.middle() : 0);
+  return depthwise + s.middle() * s.filters + (s.bias ? s.filters : 0);
+}
+
+/// The reference kernel of a geometry (kernels/registry.hpp's reference_for, without its SIMD kernels).
+template <class Geometry>
+using channelwise_kernel = std::conditional_t<std::is_same_v<Geometry, cn::depthwise_conv2d_geometry>,
+                                              ref::depthwise_conv2d, ref::separable_conv2d>;
+
+/// As compare_conv: the reference kernel with geometry g on kernel_weights against the naive layer for
+/// spec s on naive_weights, linear first, then with the activation.
+template <class Geometry>
+outcome compare_channelwise(const channelwise_spec& s, std::span<const float> naive_weights, const Geometry& g,
+                            std::span<const float> kernel_weights, const std::vector<float>& input,
+                            std::size_t batch, tally& t) {
+  outcome result;
+  const expected e = naive_channelwise(s, naive_weights, input, batch);
+  if (g.out != e.out) {
+    result.fail("geometry output " + text(g.out) + ", TensorFlow formula " + text(e.out));
+    return result;
+  }
+  using kernel = channelwise_kernel<Geometry>;
+  const std::size_t count = e.pre.size();
+  Geometry linear = g;
+  linear.act = activation::linear;
+  const std::vector<float> raw = run_kernel<kernel>(linear, kernel_weights, input, count, batch, result);
+  compare(raw, e.pre, e.pre_tol, "pre-activation", result, t);
+  if (g.act != activation::linear) {
+    const std::vector<float> out = run_kernel<kernel>(g, kernel_weights, input, count, batch, result);
+    compare(out, e.value, e.value_tol, text(g.act), result, t);
+  }
+  ++t.cases;
+  return result;
+}
+
+/// Weights scaled by each stage's fan-in (kh*kw taps, C*M pointwise inputs) or, sometimes, small integers.
+conv_data random_channelwise_data(const channelwise_spec& s, std::size_t batch, random_source& rng) {
+  conv_data d;
+  const std::size_t depthwise = s.kernel.h * s.kernel.w * s.middle();
+  const std::size_t total = channelwise_weight_count(s);
+  if (chance(rng, 0.2)) {
+    d.weights = random_floats(rng, total, 2);
+  } else {
+    d.weights = random_floats(rng, depthwise, 0, 1.0 / std::sqrt(as_double(s.kernel.h * s.kernel.w)));
+    const std::vector<float> rest =
+        random_floats(rng, total - depthwise, 0, s.separable() ? 1.0 / std::sqrt(as_double(s.middle())) : 1.0);
+    d.weights.insert(d.weights.end(), rest.begin(), rest.end());
+  }
+  d.input = random_floats(rng, batch * s.in.elements(), pick(rng, 0, 3));
+  return d;
+}
+
+template <class Geometry>
+void check_channelwise_case(const channelwise_spec& s, const Geometry& g, std::size_t batch, random_source& rng,
+                            tally& t) {
+  const conv_data d = random_channelwise_data(s, batch, rng);
+  const outcome r = compare_channelwise(s, d.weights, g, d.weights, d.input, batch, t);
+  BOOST_CHECK_MESSAGE(r.ok(), text(s, batch) << ": " << r.mismatches << " mismatches; first: " << r.first);
+}
+void check_channelwise_case(const channelwise_spec& s, std::size_t batch, random_source& rng, tally& t) {
+  if (s.separable()) check_channelwise_case(s, independent_separable_geometry(s), batch, rng, t);
+  else check_channelwise_case(s, independent_depthwise_geometry(s), batch, rng, t);
+}
+
+channelwise_spec random_channelwise_spec(random_source& rng, std::size_t i, bool separable) {
+  channelwise_spec s;
+  s.kernel.h = pick(rng, 1, 5);
+  s.kernel.w = chance(rng, 0.4) ? s.kernel.h : pick(rng, 1, 5);
+  s.stride = {pick(rng, 1, 3), pick(rng, 1, 3)};
+  s.dilation = {pick(rng, 1, 3), pick(rng, 1, 3)};
+  s.mode = static_cast<pad_mode>(i % 3);
+  if (s.mode == pad_mode::explicit_cells)
+    s.explicit_pad = {pick(rng, 0, 4), pick(rng, 0, 4), pick(rng, 0, 4), pick(rng, 0, 4)};
+  s.act = all_activations[(i / 3) % 5];
+  s.bias = chance(rng, 0.5);
+  s.multiplier = pick(rng, 1, 3);
+  s.filters = separable ? pick(rng, 1, 13) : 0;
+  const std::size_t fh = s.dilation.h * (s.kernel.h - 1) + 1, fw = s.dilation.w * (s.kernel.w - 1) + 1;
+  const std::size_t min_h = smallest_fitting(fh, s.mode, s.explicit_pad.top, s.explicit_pad.bottom);
+  const std::size_t min_w = smallest_fitting(fw, s.mode, s.explicit_pad.left, s.explicit_pad.right);
+  s.in = cn::feature_maps(pick(rng, min_h, min_h + 7), pick(rng, min_w, min_w + 7), pick(rng, 1, 13));
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // pool2d and global pooling
 
 struct pool_spec {
@@ -829,6 +1053,76 @@ template <std::size_t I>
   }
 }
 
+/// A depthwise or separable layer template (e: what it should be) against the TensorFlow formulas for every
+/// input of 1..12 x 1..12 (check() accepts exactly the sizes that fit; geometry() and output() are the
+/// independent geometry), its weight tensors against the layout the kernels read, then one kernel run on a
+/// geometry the layer built.
+template <class Layer>
+[[gnu::noinline]] void check_channelwise_layer(const channelwise_spec& e, geometry_tally& gt, tally& kt,
+                                               random_source& rng) {
+  ++gt.layers;
+  std::size_t bad = 0;
+  std::string first;
+  auto fail = [&](const std::string& why) {
+    if (bad++ == 0) first = why;
+  };
+  auto same_geometry = [&](const channelwise_spec& s) {
+    if constexpr (std::is_same_v<decltype(Layer::geometry(s.in)), cn::separable_conv2d_geometry>)
+      return Layer::geometry(s.in) == independent_separable_geometry(s);
+    else
+      return Layer::geometry(s.in) == independent_depthwise_geometry(s);
+  };
+  for (std::size_t h = 1; h <= 12; ++h)
+    for (std::size_t w = 1; w <= 12; ++w) {
+      channelwise_spec s = e;
+      s.in = cn::feature_maps(h, w, 1 + (5 * h + 3 * w) % 7);
+      const auto [y, x] = channelwise_layout(s);
+      const bool fits = y.fits && x.fits;
+      const cn::diagnostic verdict = Layer::check(s.in, "layer");
+      if (verdict.failed() == fits)
+        fail("input " + text(s.in) + (fits ? " fits but check() says: " + std::string(verdict.view())
+                                            : std::string(" does not fit but check() accepts it")));
+      if (!fits) {
+        ++gt.rejected;
+        continue;
+      }
+      ++gt.shapes;
+      if (!same_geometry(s) || !(Layer::output(s.in) == Layer::geometry(s.in).out))
+        fail("input " + text(s.in) + ": geometry out " + text(Layer::geometry(s.in).out) + " " +
+             text(Layer::geometry(s.in).pad) + ", expected another");
+    }
+
+  channelwise_spec s = e;
+  const std::size_t fh = e.dilation.h * (e.kernel.h - 1) + 1, fw = e.dilation.w * (e.kernel.w - 1) + 1;
+  const std::size_t min_h = smallest_fitting(fh, e.mode, e.explicit_pad.top, e.explicit_pad.bottom);
+  const std::size_t min_w = smallest_fitting(fw, e.mode, e.explicit_pad.left, e.explicit_pad.right);
+  s.in = cn::feature_maps(pick(rng, min_h, min_h + 5), pick(rng, min_w, min_w + 5), pick(rng, 1, 9));
+  // The tensors, in the order and shapes the kernels (and Keras' get_weights()) read them.
+  std::array<cn::weight_tensor, 4> tensors{};
+  const std::size_t count = Layer::weight_tensors(s.in, tensors);
+  const std::size_t K = s.kernel.h * s.kernel.w, J = s.middle(), out_c = s.separable() ? s.filters : J;
+  std::vector<std::pair<std::string, std::vector<std::size_t>>> want = {
+      {"depthwise_kernel", {s.kernel.h, s.kernel.w, s.in.c, s.multiplier}}};
+  if (s.separable()) want.push_back({"pointwise_kernel", {1, 1, J, s.filters}});
+  if (s.bias) want.push_back({"bias", {out_c}});
+  std::size_t offset = 0;
+  if (count != want.size()) fail(std::to_string(count) + " weight tensors, expected " + std::to_string(want.size()));
+  for (std::size_t t = 0; t < std::min(count, want.size()); ++t) {
+    const cn::weight_tensor& got = tensors[t];
+    const std::vector<std::size_t> dims(got.dims.begin(), got.dims.begin() + got.rank);
+    if (got.name.view() != want[t].first || dims != want[t].second || got.offset != offset)
+      fail("weight tensor " + std::to_string(t) + " is " + std::string(got.name.view()) + " at offset " +
+           std::to_string(got.offset) + ", expected " + want[t].first + " at " + std::to_string(offset));
+    offset += got.elements();
+  }
+  if (offset != channelwise_weight_count(s)) fail("the weight tensors hold " + std::to_string(offset) + " floats");
+  const auto [y, x] = channelwise_layout(s);
+  const std::size_t macs = y.out * x.out * J * (K + (s.separable() ? s.filters : 0));
+  if (Layer::macs(s.in) != macs) fail("macs " + std::to_string(Layer::macs(s.in)) + ", expected " + std::to_string(macs));
+  BOOST_CHECK_MESSAGE(bad == 0, text(s, 1) << ": " << bad << " problems; first: " << first);
+  check_channelwise_case(s, Layer::geometry(s.in), pick(rng, 1, 3), rng, kt);
+}
+
 template <pool_kind Kind, std::size_t I, class... Extra>
 [[gnu::noinline]] void pool_family(double lambda, bool count_pad, geometry_tally& gt, tally& kt, random_source& rng) {
   constexpr std::size_t fh = 1 + I % 5, fw = 1 + (2 * I + I / 5) % 5, sh = 1 + (I / 5) % 3, sw = 1 + (I / 10) % 3;
@@ -944,6 +1238,125 @@ BOOST_AUTO_TEST_CASE(conv2d_matches_zero_padded_correlation) {
   }
   BOOST_TEST_MESSAGE("conv2d: " << t.cases << " random cases, " << t.values << " values, worst error/tolerance "
                                 << t.worst << ", " << clock.ms() << " ms");
+}
+
+BOOST_AUTO_TEST_CASE(depthwise_and_separable_layer_geometries_match_tensorflow_formulas) {
+  random_source rng(0xD3'97'4ULL);
+  geometry_tally gt;
+  tally kt;
+  channelwise_spec e;
+  auto expect = [&](std::size_t multiplier, std::size_t filters, extent2 kernel, extent2 stride, extent2 dilation,
+                    pad_mode mode, padding2 explicit_pad, activation act, bool bias) {
+    e = {{}, multiplier, filters, kernel, stride, dilation, mode, explicit_pad, act, bias};
+    return e;
+  };
+  using namespace cn;  // the layer templates and their options, as a user writes them
+  check_channelwise_layer<depthwise_conv2d<kernel<3>>>(  // every default: M 1, stride 1, valid, linear, bias
+      expect(1, 0, {3, 3}, {1, 1}, {1, 1}, pad_mode::valid, {}, activation::linear, true), gt, kt, rng);
+  check_channelwise_layer<depthwise_conv2d<kernel<3>, depth_multiplier<2>, same, strides<2>, act::relu>>(
+      expect(2, 0, {3, 3}, {2, 2}, {1, 1}, pad_mode::same, {}, activation::relu, true), gt, kt, rng);
+  check_channelwise_layer<depthwise_conv2d<dilation<2>, kernel<3, 2>, valid, depth_multiplier<2>, no_bias, act::tanh>>(
+      expect(2, 0, {3, 2}, {1, 1}, {2, 2}, pad_mode::valid, {}, activation::tanh, false), gt, kt, rng);
+  check_channelwise_layer<depthwise_conv2d<kernel<2, 3>, pad<1, 0, 2, 1>, strides<2, 1>, act::softmax>>(
+      expect(1, 0, {2, 3}, {2, 1}, {1, 1}, pad_mode::explicit_cells, {1, 0, 2, 1}, activation::softmax, true), gt, kt,
+      rng);
+  check_channelwise_layer<depthwise_conv2d<kernel<5>, same, dilation<2, 1>, depth_multiplier<3>, act::sigmoid>>(
+      expect(3, 0, {5, 5}, {1, 1}, {2, 1}, pad_mode::same, {}, activation::sigmoid, true), gt, kt, rng);
+  check_channelwise_layer<separable_conv2d<4, kernel<3>>>(
+      expect(1, 4, {3, 3}, {1, 1}, {1, 1}, pad_mode::valid, {}, activation::linear, true), gt, kt, rng);
+  check_channelwise_layer<separable_conv2d<5, kernel<3>, same, strides<2>, depth_multiplier<2>, act::relu>>(
+      expect(2, 5, {3, 3}, {2, 2}, {1, 1}, pad_mode::same, {}, activation::relu, true), gt, kt, rng);
+  check_channelwise_layer<separable_conv2d<3, depth_multiplier<2>, kernel<3>, dilation<2>, valid, no_bias, act::softmax>>(
+      expect(2, 3, {3, 3}, {1, 1}, {2, 2}, pad_mode::valid, {}, activation::softmax, false), gt, kt, rng);
+  check_channelwise_layer<separable_conv2d<6, kernel<1, 3>, pad<2>, strides<1, 2>, act::tanh>>(
+      expect(1, 6, {1, 3}, {1, 2}, {1, 1}, pad_mode::explicit_cells, {2, 2, 2, 2}, activation::tanh, true), gt, kt, rng);
+  check_channelwise_layer<separable_conv2d<2, kernel<4, 2>, same, dilation<1, 2>, strides<3>>>(
+      expect(1, 2, {4, 2}, {3, 3}, {1, 2}, pad_mode::same, {}, activation::linear, true), gt, kt, rng);
+  BOOST_TEST_MESSAGE("depthwise / separable layer geometries: " << gt.layers << " layer types, " << gt.shapes
+                                                                << " geometries, " << gt.rejected
+                                                                << " sizes correctly rejected; " << kt.cases
+                                                                << " kernel runs, worst error/tolerance " << kt.worst);
+}
+
+// The cases the layers are for, each named: strides 1 and 2, valid and same padding, dilation 1 and 2,
+// depth multipliers 1 and 2, on an odd-sized input (7x9, so 'same' with stride 2 pads unevenly).
+BOOST_AUTO_TEST_CASE(depthwise_and_separable_on_strides_padding_dilation_and_multipliers) {
+  random_source rng(0x5E'9A'2ULL);
+  tally t;
+  for (const bool separable : {false, true})
+    for (const std::size_t stride : {1, 2})
+      for (const pad_mode mode : {pad_mode::valid, pad_mode::same})
+        for (const std::size_t dilation : {1, 2})
+          for (const std::size_t multiplier : {1, 2}) {
+            channelwise_spec s;
+            s.in = cn::feature_maps(7, 9, 3);
+            s.multiplier = multiplier;
+            s.filters = separable ? 5 : 0;
+            s.kernel = {3, 3};
+            s.stride = {stride, stride};
+            s.dilation = {dilation, dilation};
+            s.mode = mode;
+            s.act = all_activations[t.cases % 5];
+            check_channelwise_case(s, 2, rng, t);
+          }
+  BOOST_TEST(t.cases == 32u);
+  BOOST_TEST_MESSAGE("depthwise / separable grid: " << t.cases << " cases, " << t.values
+                                                    << " values, worst error/tolerance " << t.worst);
+}
+
+BOOST_AUTO_TEST_CASE(depthwise_and_separable_match_naive_layers) {
+  const stopwatch clock;
+  random_source rng(0xDE'97'11ULL);
+  for (const bool separable : {false, true}) {
+    tally t;
+    for (std::size_t i = 0; i < 240; ++i) {
+      channelwise_spec s;
+      std::size_t batch = 1, macs = 0;
+      do {  // keep each case small
+        s = random_channelwise_spec(rng, i, separable);
+        batch = pick(rng, 1, 3);
+        const auto [y, x] = channelwise_layout(s);
+        macs = batch * y.out * x.out * s.middle() * (s.kernel.h * s.kernel.w + s.filters);
+      } while (macs > 100'000);
+      check_channelwise_case(s, batch, rng, t);
+    }
+    BOOST_TEST_MESSAGE((separable ? "separable_conv2d: " : "depthwise_conv2d: ")
+                       << t.cases << " random cases, " << t.values << " values, worst error/tolerance " << t.worst
+                       << ", " << clock.ms() << " ms");
+  }
+}
+
+// Worked by hand. The image is 3x3x1 with values 1..9 (row-major); a 2x2 valid kernel, multiplier 2:
+//   filter m=0 [[1, 0], [0, -1]], bias 0.5: x(y, x) - x(y+1, x+1) = -4 everywhere, so -3.5;
+//   filter m=1 [[0, 1], [1, 0]], bias -1:   x(y, x+1) + x(y+1, x) = 6, 8, 12, 14, so 5, 7, 11, 13.
+// Keras' [kh][kw][C][M] kernel holds, tap by tap, (m0, m1): (1, 0), (0, 1), (0, 1), (-1, 0).
+// Separable with the same depthwise kernel, pointwise [2][1] = (1, 0.5) and bias 2:
+//   2 + (-4) + 0.5 * (6, 8, 12, 14) = 1, 2, 4, 5.
+// And the channel order, output c*M + m: a 1x1x2 image (3, 5), 1x1 kernel, M = 2, filters (c0: 1, 2),
+// (c1: 10, 20): outputs 3, 6, 50, 100 (not 3, 50, 6, 100).
+BOOST_AUTO_TEST_CASE(depthwise_and_separable_worked_examples) {
+  const std::vector<float> image = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+  const std::vector<float> depthwise_kernel = {1, 0, 0, 1, 0, 1, -1, 0};
+  using depthwise = cn::depthwise_conv2d<cn::kernel<2>, cn::depth_multiplier<2>>;
+  using separable = cn::separable_conv2d<1, cn::kernel<2>, cn::depth_multiplier<2>>;
+  const shape in = cn::feature_maps(3, 3, 1);
+  outcome r;
+
+  std::vector<float> weights = depthwise_kernel;
+  weights.insert(weights.end(), {0.5f, -1.0f});
+  std::vector<float> out = run_kernel<ref::depthwise_conv2d>(depthwise::geometry(in), weights, image, 8, 1, r);
+  BOOST_TEST(out == (std::vector<float>{-3.5f, 5, -3.5f, 7, -3.5f, 11, -3.5f, 13}), boost::test_tools::per_element());
+
+  weights = depthwise_kernel;
+  weights.insert(weights.end(), {1.0f, 0.5f, 2.0f});
+  out = run_kernel<ref::separable_conv2d>(separable::geometry(in), weights, image, 4, 1, r);
+  BOOST_TEST(out == (std::vector<float>{1, 2, 4, 5}), boost::test_tools::per_element());
+
+  using order = cn::depthwise_conv2d<cn::kernel<1>, cn::depth_multiplier<2>, cn::no_bias>;
+  out = run_kernel<ref::depthwise_conv2d>(order::geometry(cn::feature_maps(1, 1, 2)), std::vector<float>{1, 2, 10, 20},
+                                          std::vector<float>{3, 5}, 4, 1, r);
+  BOOST_TEST(out == (std::vector<float>{3, 6, 50, 100}), boost::test_tools::per_element());
+  BOOST_TEST(r.ok(), r.first);
 }
 
 BOOST_AUTO_TEST_CASE(pool2d_matches_window_enumeration) {
@@ -1171,6 +1584,66 @@ BOOST_AUTO_TEST_CASE(tolerance_is_not_vacuous) {
   compare(run_kernel<ref::batch_norm>(bg, bswap, bx, bx.size(), 1, bad), be.value, be.value_tol, "bn", bad, t);
   BOOST_TEST(good.ok());
   BOOST_TEST(bad.mismatches > 0u, "exchanged gamma and beta went unnoticed");
+}
+
+// As tolerance_is_not_vacuous, for the depthwise and separable comparisons: plausible indexing bugs must fail.
+BOOST_AUTO_TEST_CASE(depthwise_and_separable_tolerances_are_not_vacuous) {
+  random_source rng(0x7A'C0'05ULL);
+  tally t;
+  // 'same' with asymmetric padding: kernel 4x2 on 7x6 pads top 1, bottom 2, left 0, right 1.
+  channelwise_spec s;
+  s.in = cn::feature_maps(7, 6, 3);
+  s.multiplier = 2;
+  s.kernel = {4, 2};
+  s.stride = {1, 1};
+  s.dilation = {1, 1};
+  s.mode = pad_mode::same;
+  const std::size_t C = 3, M = 2, taps = 8;
+  // Output channel m*C + c instead of c*M + m: the kernel read as [kh][kw][M][C].
+  auto channel_major = [&](std::vector<float> w) {
+    const std::vector<float> keras = w;
+    for (std::size_t k = 0; k < taps; ++k)
+      for (std::size_t c = 0; c < C; ++c)
+        for (std::size_t m = 0; m < M; ++m) w[(k * M + m) * C + c] = keras[(k * C + c) * M + m];
+    return w;
+  };
+
+  const cn::depthwise_conv2d_geometry g =
+      cn::depthwise_conv2d<cn::kernel<4, 2>, cn::depth_multiplier<2>, cn::same>::geometry(s.in);
+  BOOST_TEST((g.pad == padding2{1, 2, 0, 1}));
+  BOOST_TEST((g == independent_depthwise_geometry(s)));
+  const conv_data d = random_channelwise_data(s, 2, rng);
+  BOOST_TEST(compare_channelwise(s, d.weights, g, d.weights, d.input, 2, t).ok());
+  cn::depthwise_conv2d_geometry swapped = g;
+  std::swap(swapped.pad.top, swapped.pad.bottom);
+  BOOST_TEST(compare_channelwise(s, d.weights, swapped, d.weights, d.input, 2, t).mismatches > 0u,
+             "swapping pad top/bottom went unnoticed");
+  BOOST_TEST(compare_channelwise(s, d.weights, g, channel_major(d.weights), d.input, 2, t).mismatches > 0u,
+             "output channels m*C + c went unnoticed");
+  swapped = g;
+  swapped.dilation.w = 2;
+  swapped.pad.right = 2;  // keeps the output size, so only the values can tell
+  BOOST_TEST(compare_channelwise(s, d.weights, swapped, d.weights, d.input, 2, t).mismatches > 0u,
+             "a wrong dilation went unnoticed");
+
+  s.filters = 6;  // == C*M, so a transposed pointwise kernel has the same size
+  const cn::separable_conv2d_geometry sg =
+      cn::separable_conv2d<6, cn::kernel<4, 2>, cn::depth_multiplier<2>, cn::same>::geometry(s.in);
+  BOOST_TEST((sg == independent_separable_geometry(s)));
+  const conv_data sd = random_channelwise_data(s, 2, rng);
+  BOOST_TEST(compare_channelwise(s, sd.weights, sg, sd.weights, sd.input, 2, t).ok());
+  std::vector<float> transposed = sd.weights;
+  const std::size_t pointwise = taps * C * M;
+  for (std::size_t j = 0; j < 6; ++j)
+    for (std::size_t f = 0; f < 6; ++f) transposed[pointwise + f * 6 + j] = sd.weights[pointwise + j * 6 + f];
+  BOOST_TEST(compare_channelwise(s, sd.weights, sg, transposed, sd.input, 2, t).mismatches > 0u,
+             "a pointwise kernel read [filters][C*M] went unnoticed");
+  BOOST_TEST(compare_channelwise(s, sd.weights, sg, channel_major(sd.weights), sd.input, 2, t).mismatches > 0u,
+             "depthwise channels m*C + c went unnoticed");
+  std::vector<float> shifted_bias = sd.weights;
+  std::rotate(shifted_bias.end() - 6, shifted_bias.end() - 5, shifted_bias.end());
+  BOOST_TEST(compare_channelwise(s, sd.weights, sg, shifted_bias, sd.input, 2, t).mismatches > 0u,
+             "a shifted bias went unnoticed");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -21,6 +21,36 @@ struct conv2d_geometry {
   friend constexpr bool operator==(const conv2d_geometry&, const conv2d_geometry&) = default;
 };
 
+/// A convolution per input channel: out.c == in.c * multiplier, and output channel c * multiplier + m
+/// reads input channel c only (Keras' DepthwiseConv2D).
+struct depthwise_conv2d_geometry {
+  shape in{}, out{};
+  extent2 kernel{}, stride{}, dilation{};
+  padding2 pad{};
+  std::size_t multiplier = 1;
+  activation act = activation::linear;
+  bool bias = true;
+  friend constexpr bool operator==(const depthwise_conv2d_geometry&, const depthwise_conv2d_geometry&) = default;
+};
+
+/// A depthwise convolution to in.c * multiplier channels (no bias, no activation), then a 1x1 convolution
+/// to out.c filters, bias and activation (Keras' SeparableConv2D).
+struct separable_conv2d_geometry {
+  shape in{}, out{};
+  extent2 kernel{}, stride{}, dilation{};
+  padding2 pad{};
+  std::size_t multiplier = 1;
+  activation act = activation::linear;
+  bool bias = true;
+  friend constexpr bool operator==(const separable_conv2d_geometry&, const separable_conv2d_geometry&) = default;
+};
+
+/// The depthwise stage of a separable convolution, as a layer of its own: what its kernels run first.
+constexpr depthwise_conv2d_geometry depthwise_stage(const separable_conv2d_geometry& g) {
+  return {g.in,       feature_maps(g.out.h, g.out.w, g.in.c * g.multiplier), g.kernel, g.stride, g.dilation, g.pad,
+          g.multiplier, activation::linear, false};
+}
+
 enum class pool_kind { max, average, mixed };
 
 struct pool2d_geometry {

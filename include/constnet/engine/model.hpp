@@ -130,7 +130,7 @@ class model {
   /// The arena and the packed weights also serve the input-gradient pass (see input_gradients).
   static constexpr bool plans_backward = (std::is_same_v<Options, input_gradients> || ...);
 
-  /// Layer I's input-gradient kernel, when it has one chosen from candidates (conv2d and dense).
+  /// Layer I's input-gradient kernel, when it has one chosen from candidates (convolutions and dense).
   template <std::size_t I>
   struct backward_kernel_of {
     static constexpr bool chosen = false;

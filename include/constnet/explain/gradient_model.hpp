@@ -14,9 +14,10 @@
 // The backward of any layer up to the last one can be run: layers after the objective's are skipped.
 //
 // Per layer, from the gradient dy w.r.t. its output to dx w.r.t. its input:
-//   conv2d, dense   the activation's gradient from the kept output y (kernels/backward/activation.hpp),
-//                   then the transposed convolution / W dz (the fastest backward kernel that supports the
-//                   shape: kernels/backward/registry.hpp; the reference under kernels::reference_only)
+//   conv2d, depthwise_conv2d, separable_conv2d, dense
+//                   the activation's gradient from the kept output y (kernels/backward/activation.hpp),
+//                   then the transposed convolution(s) / W dz (the fastest backward kernel that supports
+//                   the shape: kernels/backward/registry.hpp; the reference under kernels::reference_only)
 //   pools           routed to the max's winner / spread over the window, from the kept input x
 //   batch_norm      a per-channel scale (inference mode); Activation: its gradient; flatten and dropout
 //                   (the identity at inference) share the gradient buffer and cost nothing.
@@ -33,11 +34,12 @@
 #include "constnet/engine/model.hpp"
 #include "constnet/explain/objective.hpp"
 #include "constnet/kernels/backward/registry.hpp"
+#include "constnet/kernels/reference/depthwise_conv2d.hpp"
 
 namespace constnet {
 
-/// Where a seed gradient enters a layer: its output, or (conv2d / dense with a fused activation) the
-/// pre-activation, e.g. a class's logit before its softmax.
+/// Where a seed gradient enters a layer: its output, or (a convolution or dense layer, whose activation is
+/// fused) the pre-activation, e.g. a class's logit before its softmax.
 enum class seed_point { output, pre_activation };
 
 template <network Network, class... Options>
@@ -60,7 +62,7 @@ class gradient_model : public model<Network, input_gradients, Options...> {
   /// Runs the backward pass from `layer` down to the input.
   /// requires: the last forward pass reached `layer` (forward, or forward_to a layer at or after it),
   ///           output_gradient(layer) holds the seed gradient, and `pre_activation` is used only on a
-  ///           conv2d or dense layer.
+  ///           layer with a fused activation (conv2d, depthwise_conv2d, separable_conv2d, dense).
   /// ensures:  input_gradient() holds d objective / d input for that seed; no allocation. Activations
   ///           and gradients of layers up to `layer` are overwritten by later calls (taps are kept).
   std::span<const float, input_elements> backward_from(std::size_t layer, seed_point where = seed_point::output) {
@@ -153,10 +155,13 @@ class gradient_model : public model<Network, input_gradients, Options...> {
   }
   template <std::size_t I>
   using geometry_of = std::remove_cvref_t<decltype(geometry<I>())>;
+  /// The layers with weights and a fused activation, whose backward kernels come from the registry.
   template <std::size_t I>
-  static constexpr bool weighted = std::is_same_v<geometry_of<I>, conv2d_geometry> || std::is_same_v<geometry_of<I>, dense_geometry>;
+  static constexpr bool weighted =
+      std::is_same_v<geometry_of<I>, conv2d_geometry> || std::is_same_v<geometry_of<I>, depthwise_conv2d_geometry> ||
+      std::is_same_v<geometry_of<I>, separable_conv2d_geometry> || std::is_same_v<geometry_of<I>, dense_geometry>;
 
-  /// Per layer: the activation a conv2d, dense or Activation layer applies (linear for the others).
+  /// Per layer: the activation a weighted or Activation layer applies (linear for the others).
   static constexpr std::array<activation, layers> activation_of = []<std::size_t... I>(std::index_sequence<I...>) {
     return std::array<activation, layers>{[] {
       if constexpr (I == 0) return activation::linear;
@@ -186,7 +191,7 @@ class gradient_model : public model<Network, input_gradients, Options...> {
     return reinterpret_cast<const float*>(this->arena().data() + plan.gradient_offset[i]);
   }
 
-  /// Sum over the batch of the mean over positions of channel c's pre-activation of a conv2d / dense layer,
+  /// Sum over the batch of the mean over positions of channel c's pre-activation of a weighted layer,
   /// recomputed from the layer's kept input in double precision.
   double logit_mean(std::size_t layer, std::size_t c) {
     double value = 0;
@@ -200,38 +205,65 @@ class gradient_model : public model<Network, input_gradients, Options...> {
     if constexpr (!weighted<I>) {
       return 0;
     } else {
+      using G = geometry_of<I>;
       constexpr auto g = geometry<I>();
       const std::span<const float> w = std::as_const(*this).layer_weights(I);
       double total = 0;
       for (std::size_t n = 0; n < batch_size; ++n) {
-        if constexpr (std::is_same_v<geometry_of<I>, dense_geometry>) {
+        if constexpr (std::is_same_v<G, dense_geometry>) {
           const float* x = this->tensor(Network::facts[I].inputs.front()) + n * g.in;
           double z = g.bias ? w[g.in * g.units + c] : 0.0;
           for (std::size_t i = 0; i < g.in; ++i) z += static_cast<double>(x[i]) * w[i * g.units + c];
           total += z;
         } else {
           const float* image = this->tensor(Network::facts[I].inputs.front()) + n * g.in.elements();
-          const std::size_t cin = g.in.c, cout = g.out.c, taps = g.kernel.h * g.kernel.w * cin * cout;
+          const double positions = static_cast<double>(g.out.h * g.out.w);
           double sum = 0;
-          for (std::size_t oy = 0; oy < g.out.h; ++oy)
-            for (std::size_t ox = 0; ox < g.out.w; ++ox) {
-              double z = g.bias ? w[taps + c] : 0.0;
-              for (std::size_t ky = 0; ky < g.kernel.h; ++ky) {
-                const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(oy * g.stride.h + ky * g.dilation.h) -
-                                          static_cast<std::ptrdiff_t>(g.pad.top);
-                if (iy < 0 || iy >= static_cast<std::ptrdiff_t>(g.in.h)) continue;
-                for (std::size_t kx = 0; kx < g.kernel.w; ++kx) {
-                  const std::ptrdiff_t ix = static_cast<std::ptrdiff_t>(ox * g.stride.w + kx * g.dilation.w) -
-                                            static_cast<std::ptrdiff_t>(g.pad.left);
-                  if (ix < 0 || ix >= static_cast<std::ptrdiff_t>(g.in.w)) continue;
-                  const float* x = image + (static_cast<std::size_t>(iy) * g.in.w + static_cast<std::size_t>(ix)) * cin;
-                  for (std::size_t ic = 0; ic < cin; ++ic)
-                    z += static_cast<double>(x[ic]) * w[((ky * g.kernel.w + kx) * cin + ic) * cout + c];
+          if constexpr (std::is_same_v<G, conv2d_geometry>) {
+            const std::size_t cin = g.in.c, cout = g.out.c, taps = g.kernel.h * g.kernel.w * cin * cout;
+            for (std::size_t oy = 0; oy < g.out.h; ++oy)
+              for (std::size_t ox = 0; ox < g.out.w; ++ox) {
+                double z = g.bias ? w[taps + c] : 0.0;
+                for (std::size_t ky = 0; ky < g.kernel.h; ++ky) {
+                  const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(oy * g.stride.h + ky * g.dilation.h) -
+                                            static_cast<std::ptrdiff_t>(g.pad.top);
+                  if (iy < 0 || iy >= static_cast<std::ptrdiff_t>(g.in.h)) continue;
+                  for (std::size_t kx = 0; kx < g.kernel.w; ++kx) {
+                    const std::ptrdiff_t ix = static_cast<std::ptrdiff_t>(ox * g.stride.w + kx * g.dilation.w) -
+                                              static_cast<std::ptrdiff_t>(g.pad.left);
+                    if (ix < 0 || ix >= static_cast<std::ptrdiff_t>(g.in.w)) continue;
+                    const float* x = image + (static_cast<std::size_t>(iy) * g.in.w + static_cast<std::size_t>(ix)) * cin;
+                    for (std::size_t ic = 0; ic < cin; ++ic)
+                      z += static_cast<double>(x[ic]) * w[((ky * g.kernel.w + kx) * cin + ic) * cout + c];
+                  }
                 }
+                sum += z;
               }
-              sum += z;
+          } else if constexpr (std::is_same_v<G, depthwise_conv2d_geometry>) {
+            using kernels::reference::depthwise_conv2d;
+            const double bias = g.bias ? w[g.kernel.h * g.kernel.w * g.out.c + c] : 0.0;
+            for (std::size_t oy = 0; oy < g.out.h; ++oy)
+              for (std::size_t ox = 0; ox < g.out.w; ++ox)
+                sum += depthwise_conv2d::window_sum<double>(g, w.data(), image, oy, ox, c, bias);
+          } else if constexpr (std::is_same_v<G, separable_conv2d_geometry>) {
+            // The pointwise stage is linear, so filter c's sum over positions is its bias per position plus
+            // each depthwise channel's sum over positions times that channel's pointwise weight: nothing
+            // of the intermediate tensor needs to be stored.
+            using kernels::reference::depthwise_conv2d;
+            constexpr depthwise_conv2d_geometry stage = depthwise_stage(g);
+            const float* pointwise = w.data() + g.kernel.h * g.kernel.w * stage.out.c;
+            for (std::size_t j = 0; j < stage.out.c; ++j) {
+              double channel = 0;
+              for (std::size_t oy = 0; oy < g.out.h; ++oy)
+                for (std::size_t ox = 0; ox < g.out.w; ++ox)
+                  channel = depthwise_conv2d::window_sum<double>(stage, w.data(), image, oy, ox, j, channel);
+              sum += channel * pointwise[j * g.out.c + c];
             }
-          total += sum / static_cast<double>(g.out.h * g.out.w);
+            if (g.bias) sum += positions * pointwise[stage.out.c * g.out.c + c];
+          } else {
+            static_assert(sizeof(G) == 0, "gradient_model: no logit for this kind of weighted layer");
+          }
+          total += sum / positions;
         }
       }
       return total;

@@ -9,13 +9,14 @@
 // The region is where the neuron's input gradient can be nonzero. It is structural on purpose: the
 // gradient for one particular input is zero at more pixels (ReLUs that are off, max-pool windows whose
 // winner lies elsewhere, weights that cancel), and the region is the union of those supports over all
-// inputs and weights. Every filter of a layer has the same region (convolutions mix all channels;
-// pooling, batch_norm and activations keep positions). Rules per layer, from the output's pattern to
-// the input's: conv2d / pooling: every cell inside the image under a window tap of a marked output;
-// dense and global pools: every input, once any output is marked; flatten: unit u is pixel u / C of its
-// input; batch_norm, activations, dropout: the same positions; add and concatenate: the same positions
-// in each input (a concatenated vector's unit: its own input's), and a tensor that feeds several layers
-// sees the union of what each of them marks.
+// inputs and weights. Every filter of a layer has the same region (convolutions mix all channels, and
+// a depthwise convolution, which does not, applies the same windows to every channel; pooling, batch_norm
+// and activations keep positions). Rules per layer, from the output's pattern to the input's: conv2d,
+// depthwise_conv2d, separable_conv2d (whose pointwise stage sees one pixel) and pooling: every cell
+// inside the image under a window tap of a marked output; dense and global pools: every input, once any
+// output is marked; flatten: unit u is pixel u / C of its input; batch_norm, activations, dropout: the
+// same positions; add and concatenate: the same positions in each input (a concatenated vector's unit:
+// its own input's), and a tensor that feeds several layers sees the union of what each of them marks.
 // For a convolutional neuron the region's bounding box equals receptive_field_box (tests/unit/
 // receptive_fields.cpp checks this for VGG16 and the seed CNNs); the region has holes inside the box
 // only where a dilation or a stride larger than its window skips pixels. A flatten unit sees one
@@ -80,10 +81,11 @@ nonzero_pattern pattern_before(const nonzero_pattern& out, std::size_t slot) {
   const bool any = std::find(out.begin(), out.end(), 1) != out.end();
   constexpr auto g = Network::template geometry<I>;
   using G = std::remove_cvref_t<decltype(g)>;
-  if constexpr (std::is_same_v<G, conv2d_geometry> || std::is_same_v<G, pool2d_geometry>) {
+  if constexpr (std::is_same_v<G, conv2d_geometry> || std::is_same_v<G, depthwise_conv2d_geometry> ||
+                std::is_same_v<G, separable_conv2d_geometry> || std::is_same_v<G, pool2d_geometry>) {
     extent2 size{}, dilation{1, 1};
-    if constexpr (std::is_same_v<G, conv2d_geometry>) size = g.kernel, dilation = g.dilation;
-    else size = g.window;
+    if constexpr (std::is_same_v<G, pool2d_geometry>) size = g.window;
+    else size = g.kernel, dilation = g.dilation;
     for (std::size_t oy = 0; oy < g.out.h; ++oy)
       for (std::size_t ox = 0; ox < g.out.w; ++ox) {
         if (!out[oy * g.out.w + ox]) continue;
@@ -101,7 +103,7 @@ nonzero_pattern pattern_before(const nonzero_pattern& out, std::size_t slot) {
     if (in.rank == 3 && f.output.rank == 1) {  // flatten: unit u is channel u % C of pixel u / C
       for (std::size_t u = 0; u < out.size(); ++u)
         if (out[u]) marked[u / in.c] = 1;
-    } else {  // dropout
+    } else {  // dropout (or a flatten of a flat vector): the same positions
       marked = out;
     }
   } else if constexpr (std::is_same_v<G, concatenate_geometry>) {

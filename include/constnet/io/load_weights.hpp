@@ -6,11 +6,14 @@
 //   io::save_weights(m, "vgg16_pt.safetensors", io::convention::pytorch);
 //
 // Conventions:
-//   keras    conv kernels [kh][kw][cin][cout] (HWIO), dense kernels [in][units], a flatten feeding a dense
-//            in H,W,C order: exactly the model's own storage.
-//   pytorch  conv kernels [cout][cin][kh][kw] (OIHW), dense kernels [units][in], a flatten in C,H,W order,
-//            so a dense (or a 1-D batch norm) whose input comes from a flattened feature map, possibly
-//            through dropout, activation or batch-norm layers, sees its inputs permuted.
+//   keras    conv kernels [kh][kw][cin][cout] (HWIO), depthwise kernels [kh][kw][C][M], pointwise kernels
+//            [1][1][C*M][filters], dense kernels [in][units], a flatten feeding a dense in H,W,C order:
+//            exactly the model's own storage.
+//   pytorch  conv and pointwise kernels [cout][cin][kh][kw] (OIHW), depthwise kernels [C*M][1][kh][kw] (the
+//            weight of Conv2d(C, C*M, groups=C), whose output channel c*M + m reads input channel c, as
+//            Keras' does), dense kernels [units][in], a flatten in C,H,W order, so a dense (or a 1-D batch
+//            norm) whose input comes from a flattened feature map, possibly through dropout, activation or
+//            batch-norm layers, sees its inputs permuted.
 // Biases and batch-norm vectors are the same in both.
 
 #include <algorithm>
@@ -136,9 +139,16 @@ std::vector<expected_tensor> expected_tensors(convention conv) {
       std::vector<std::size_t> pytorch = keras;
       file_layout pytorch_layout{};
       const auto& d = w.dims;
-      if (f.type == "Conv2D" && w.name.view() == "kernel") {
+      const bool depthwise_layer = f.type == "DepthwiseConv2D" || f.type == "SeparableConv2D";
+      if ((f.type == "Conv2D" && w.name.view() == "kernel") ||
+          (f.type == "SeparableConv2D" && w.name.view() == "pointwise_kernel")) {
         pytorch = {d[3], d[2], d[0], d[1]};
         pytorch_layout = {d[3], d[0], d[1], d[2], true};
+      } else if (depthwise_layer && w.name.view() == "depthwise_kernel") {
+        // Keras' [kh][kw][C][M] is [kh][kw][1][C*M] with output channel c*M + m, so it permutes as an HWIO
+        // kernel with one input channel.
+        pytorch = {d[2] * d[3], 1, d[0], d[1]};
+        pytorch_layout = {d[2] * d[3], d[0], d[1], 1, true};
       } else if (f.type == "Dense" && w.name.view() == "kernel") {
         pytorch = {d[1], d[0]};
         const shape in = source.value_or(features(d[0]));

@@ -32,7 +32,9 @@
 #include "constnet/kernels/reference/conv2d.hpp"
 #include "constnet/kernels/reference/dense.hpp"
 #include "constnet/kernels/reference/merge.hpp"
+#include "constnet/kernels/reference/depthwise_conv2d.hpp"
 #include "constnet/kernels/reference/pool2d.hpp"
+#include "constnet/kernels/reference/separable_conv2d.hpp"
 #include "constnet/kernels/winograd/conv2d_rows_winograd.hpp"
 #include "constnet/kernels/winograd/conv2d_winograd.hpp"
 #include "constnet/kernels/winograd/selection.hpp"
@@ -58,6 +60,15 @@ struct candidates<conv2d_geometry> {
                            winograd::conv2d_rows_nhwc<simd::xsimd_backend, 4>,
                            direct::conv2d_rows_nhwc<simd::xsimd_backend, 2, 6>,
                            direct::conv2d_nhwc<simd::xsimd_backend, 2, 6>, reference::conv2d>;
+};
+/// Depthwise and separable convolutions have only their reference kernels so far.
+template <>
+struct candidates<depthwise_conv2d_geometry> {
+  using type = kernel_list<reference::depthwise_conv2d>;
+};
+template <>
+struct candidates<separable_conv2d_geometry> {
+  using type = kernel_list<reference::separable_conv2d>;
 };
 template <>
 struct candidates<pool2d_geometry> {
@@ -140,6 +151,14 @@ struct reference_for<activation_geometry> {
 template <>
 struct reference_for<conv2d_geometry> {
   using type = reference::conv2d;
+};
+template <>
+struct reference_for<depthwise_conv2d_geometry> {
+  using type = reference::depthwise_conv2d;
+};
+template <>
+struct reference_for<separable_conv2d_geometry> {
+  using type = reference::separable_conv2d;
 };
 template <>
 struct reference_for<pool2d_geometry> {

@@ -13,7 +13,10 @@
 
 namespace constnet {
 
-enum class option_kind { kernel, strides, dilation, pool_size, padding, activation, name, inputs, bias, scale, epsilon, mix, count_padding, rate };
+enum class option_kind {
+  kernel, strides, dilation, pool_size, padding, activation, name, inputs, bias, scale, epsilon, mix, count_padding, rate,
+  depth_multiplier
+};
 
 /// Kernel (filter) size f: kernel<3> is 3x3, kernel<1, 7> is 1 high and 7 wide.
 template <std::size_t H, std::size_t W = H>
@@ -34,6 +37,14 @@ template <std::size_t H, std::size_t W = H>
 struct dilation {
   static constexpr option_kind kind = option_kind::dilation;
   static constexpr extent2 value{H, W};
+};
+
+/// depthwise_conv2d / separable_conv2d: filters per input channel (Keras' depth_multiplier), so the
+/// depthwise stage has C * M channels; output channel c * M + m reads input channel c.
+template <std::size_t M>
+struct depth_multiplier {
+  static constexpr option_kind kind = option_kind::depth_multiplier;
+  static constexpr std::size_t value = M;
 };
 
 /// Pooling window.
@@ -74,7 +85,7 @@ struct pad {
   }();
 };
 
-/// Activations fused into conv2d and dense.
+/// Activations fused into conv2d, depthwise_conv2d, separable_conv2d and dense.
 namespace act {
 template <activation A>
 struct tag {
@@ -109,7 +120,7 @@ struct from {
   static constexpr input_names value{{std::string_view(Names)...}, sizeof...(Names)};
 };
 
-/// conv2d / dense without a bias vector (Keras' use_bias=False).
+/// conv2d, depthwise_conv2d, separable_conv2d or dense without a bias vector (Keras' use_bias=False).
 struct no_bias {
   static constexpr option_kind kind = option_kind::bias;
   static constexpr bool value = false;

@@ -1,11 +1,12 @@
 #pragma once
 // Kernels of the input-gradient (backward) pass, chosen per layer at compile time like the forward's
-// (kernels/registry.hpp). Convolutions and dense layers have candidates, fastest first, the scalar
-// reference last (it supports every shape); pooling, batch_norm and activations are memory-bound
-// element-wise passes with one (reference) kernel each, called directly. A convolution's first candidate
-// depends on its shape: the forward registry's choice for the transposed geometry (Winograd, or one of the
-// direct kernels), run through conv2d_transposed (backward/conv2d_transposed.hpp); strided layers, and those
-// whose transposed form the forward only runs with its reference, get the backward reference.
+// (kernels/registry.hpp). Convolutions (plain, depthwise and separable) and dense layers have candidates,
+// fastest first, the scalar reference last (it supports every shape; depthwise and separable convolutions
+// have only it so far); pooling, batch_norm and activations are memory-bound element-wise passes with one
+// (reference) kernel each, called directly. A plain convolution's first candidate depends on its shape:
+// the forward registry's choice for the transposed geometry (Winograd, or one of the direct kernels), run
+// through conv2d_transposed (backward/conv2d_transposed.hpp); strided layers, and those whose transposed
+// form the forward only runs with its reference, get the backward reference.
 // A backward kernel has the forward's interface (name, supports, scratch_bytes, optional packed_floats /
 // pack, run or tasks / run_tasks) with dz (the gradient w.r.t. the layer's pre-activation) as its input
 // and dx as its output; its weights are the layer's canonical ones, or its own packing of them. A
@@ -21,7 +22,9 @@
 #include "constnet/kernels/backward/conv2d_transposed.hpp"
 #include "constnet/kernels/backward/dense.hpp"
 #include "constnet/kernels/backward/merge.hpp"
+#include "constnet/kernels/backward/depthwise_conv2d.hpp"
 #include "constnet/kernels/backward/pool2d.hpp"
+#include "constnet/kernels/backward/separable_conv2d.hpp"
 #include "constnet/kernels/registry.hpp"
 
 namespace constnet::kernels::backward {
@@ -38,6 +41,14 @@ template <>
 struct candidates<dense_geometry> {
   using type = kernel_list<dense_rows<simd::xsimd_backend>, dense>;
 };
+template <>
+struct candidates<depthwise_conv2d_geometry> {
+  using type = kernel_list<depthwise_conv2d>;
+};
+template <>
+struct candidates<separable_conv2d_geometry> {
+  using type = kernel_list<separable_conv2d>;
+};
 
 template <class Geometry>
 struct reference_for;
@@ -48,6 +59,14 @@ struct reference_for<conv2d_geometry> {
 template <>
 struct reference_for<dense_geometry> {
   using type = dense;
+};
+template <>
+struct reference_for<depthwise_conv2d_geometry> {
+  using type = depthwise_conv2d;
+};
+template <>
+struct reference_for<separable_conv2d_geometry> {
+  using type = separable_conv2d;
 };
 
 /// Every candidate for one layer, fastest first.
