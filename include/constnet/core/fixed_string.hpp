@@ -32,6 +32,10 @@ template <std::size_t N, std::size_t M>
 constexpr fixed_string<N + M - 1> operator+(const fixed_string<N>& a, const char (&b)[M]) {
   return a + fixed_string<M>(b);
 }
+template <std::size_t N, std::size_t M>
+constexpr fixed_string<N + M - 1> operator+(const char (&a)[N], const fixed_string<M>& b) {
+  return fixed_string<N>(a) + b;
+}
 
 /// The decimal digits of N: digits<12>() is "12".
 template <std::size_t N>

@@ -26,6 +26,21 @@ template <class... Layers>
 struct sequential;
 
 namespace detail {
+/// Layer I of a list in one step: a class with one base per (index, layer) pair, built once per network,
+/// and overload resolution picks the base with index I. std::tuple_element peels a few types per
+/// instantiation (GCC 12), each instantiation carrying the rest of the list: O(N^2) work per lookup, and
+/// InceptionV3's 313 layers looked up ~10 times each made that the largest cost of compiling a model.
+template <std::size_t I, class Layer>
+struct indexed_layer {
+  using type = Layer;
+};
+template <class Indices, class... Layers>
+struct layer_index;
+template <std::size_t... I, class... Layers>
+struct layer_index<std::index_sequence<I...>, Layers...> : indexed_layer<I, Layers>... {};
+template <std::size_t I, class Layer>
+indexed_layer<I, Layer> pick_layer(const indexed_layer<I, Layer>&);
+
 template <class Network, std::size_t... I>
 auto prefix_of(std::index_sequence<I...>) -> sequential<typename Network::template layer_type<I>...>;
 
@@ -102,7 +117,12 @@ struct sequential {
   using layer_types = std::tuple<Layers...>;
   /// The layer template at index I, e.g. conv2d<64, kernel<3>, same, act::relu, named<"block1_conv1">>.
   template <std::size_t I>
-  using layer_type = std::tuple_element_t<I, layer_types>;
+  struct layer_at {  // a class, so each lookup is made once and remembered (alias templates are not)
+    using type = typename decltype(detail::pick_layer<I>(
+        std::declval<detail::layer_index<std::index_sequence_for<Layers...>, Layers...>>()))::type;
+  };
+  template <std::size_t I>
+  using layer_type = typename layer_at<I>::type;
 
   static constexpr std::size_t size = sizeof...(Layers);
   static constexpr std::array<layer_facts, size> facts = analysis.facts;
