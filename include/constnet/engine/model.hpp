@@ -359,7 +359,7 @@ class model {
   std::span<const float> forward_to(std::string_view layer, std::span<const float> input) {
     const std::size_t last = index_of(layer);
     const auto checked = checked_input(input);
-    dispatch_until(last, checked, std::make_index_sequence<layers>{});
+    dispatch_until(last, checked);
     return output(last);
   }
 
@@ -432,7 +432,7 @@ class model {
   std::byte* arena_data() { return arena_.data(); }
   /// forward_to by index: copies the input in and runs layers 1..last.
   void run_through(std::size_t last, std::span<const float, input_elements> input) {
-    dispatch_until(last, input, std::make_index_sequence<layers>{});
+    dispatch_until(last, input);
   }
 
  private:
@@ -507,9 +507,22 @@ class model {
     }(std::make_index_sequence<Last>{});
   }
 
-  template <std::size_t... Last>
-  void dispatch_until(std::size_t last, std::span<const float, input_elements> input, std::index_sequence<Last...>) {
-    ((last == Last ? (run_until<Last>(input), true) : false) || ...);
+  /// run_until with a layer index known at run time: one table of the layers' run functions (each
+  /// instantiated twice, plain and unfolded), not one run_until per possible last layer, which would
+  /// instantiate N^2 / 2 layer calls (about 49,000 for InceptionV3's 313 layers).
+  void dispatch_until(std::size_t last, std::span<const float, input_elements> input) {
+    using runner = void (model::*)();
+    // Entry 0 is the input layer, which runs nothing (the copy below is its work).
+    static constexpr std::array<runner, layers> plain = []<std::size_t... I>(std::index_sequence<I...>) {
+      return std::array<runner, layers>{nullptr, &model::run_layer<I + 1, false>...};
+    }(std::make_index_sequence<layers - 1>{});
+    static constexpr std::array<runner, layers> unfolded = []<std::size_t... I>(std::index_sequence<I...>) {
+      return std::array<runner, layers>{nullptr, &model::run_layer<I + 1, true>...};
+    }(std::make_index_sequence<layers - 1>{});
+    const std::array<bool, layers> needed = detail::ancestors_of(Network::facts, last);
+    std::memcpy(tensor(0), input.data(), input_elements * sizeof(float));
+    for (std::size_t i = 1; i <= last; ++i)
+      if (last + 1 == layers || needed[i]) (this->*(i == last ? unfolded[i] : plain[i]))();
   }
 
   template <std::size_t... I>
