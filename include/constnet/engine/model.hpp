@@ -206,18 +206,27 @@ class model {
   static constexpr std::array<bool, layers> fused_mask(std::index_sequence<I...>) {
     return {fuses_max_pool<I>...};
   }
-  static constexpr arena_plan<layers> make_plan() {
+  static constexpr arena_plan<layers> lifetimes() {
     constexpr auto sequence = std::make_index_sequence<layers>{};
     if constexpr (plans_backward)
-      return plan_arena_with_backward(Network::facts, batch_size, tapped, scratch_of(sequence), backward_scratch_of(sequence));
+      return backward_lifetimes(Network::facts, batch_size, tapped, scratch_of(sequence), backward_scratch_of(sequence));
     else
-      return plan_arena(Network::facts, batch_size, tapped, scratch_of(sequence), fused_mask(sequence));
+      return forward_lifetimes(Network::facts, batch_size, tapped, scratch_of(sequence), fused_mask(sequence));
   }
+  // The planning runs in steps, each a constant expression of its own (the lifetimes, then each
+  // placement strategy): in one, InceptionV3's backward plan (about 900 buffers) exceeds the compiler's
+  // per-expression operation limit.
+  static constexpr arena_plan<layers> unplaced = lifetimes();
+  template <detail::placement How>
+  static constexpr arena_plan<layers> placed_by = detail::placed(unplaced, How);
 
  public:
   /// Where every tensor lives; arena_bytes is the memory one forward pass (and, with input_gradients,
   /// the backward pass after it) needs.
-  static constexpr arena_plan<layers> plan = make_plan();
+  static constexpr arena_plan<layers> plan =
+      detail::best_placement(placed_by<detail::placement::largest_first_best_fit>,
+                             placed_by<detail::placement::alternate_ends_within_bound>,
+                             placed_by<detail::placement::in_order_first_fit>);
   static constexpr std::size_t arena_bytes = plan.arena_bytes;
 
   /// A linear conv2d followed by a batch_norm that runs in place (its input is not a tap) absorbs it:
