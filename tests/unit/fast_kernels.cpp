@@ -102,8 +102,8 @@ T pick_from(random_source& rng, const T (&values)[N]) {
 }
 bool chance(random_source& rng, double p) { return rng.uniform() < p; }
 
-constexpr activation all_activations[] = {activation::linear, activation::relu, activation::tanh,
-                                          activation::sigmoid, activation::softmax};
+constexpr activation all_activations[] = {activation::linear, activation::relu, activation::relu6,
+                                          activation::tanh,   activation::sigmoid, activation::softmax};
 /// Channel counts around the vector widths (4, 8, 16) and the register blocks (16, 32 output channels).
 constexpr std::size_t awkward_channels[] = {1, 3, 7, 8, 9, 15, 16, 17, 31, 33, 37};
 
@@ -141,14 +141,14 @@ cn::shape output_shape(const dense_geometry& g) { return cn::features(g.units); 
 cn::shape output_shape(const batch_norm_geometry& g) { return g.in; }
 cn::shape output_shape(const activation_geometry& g) { return g.in; }
 
-/// Max pooling, relu and linear involve no arithmetic: a fast kernel must return exactly the reference's values.
+/// Max pooling, relu, relu6 and linear involve no arithmetic: a fast kernel must return exactly the reference's values.
 [[maybe_unused]] bool exact(const conv2d_geometry&) { return false; }
 [[maybe_unused]] bool exact(const pool2d_geometry& g) { return g.kind == pool_kind::max; }
 [[maybe_unused]] bool exact(const global_pool_geometry& g) { return g.kind == pool_kind::max; }
 [[maybe_unused]] bool exact(const dense_geometry&) { return false; }
 [[maybe_unused]] bool exact(const batch_norm_geometry&) { return false; }
 [[maybe_unused]] bool exact(const activation_geometry& g) {
-  return g.act == activation::linear || g.act == activation::relu;
+  return g.act == activation::linear || g.act == activation::relu || g.act == activation::relu6;
 }
 
 std::string text(const cn::shape& s) {
@@ -240,14 +240,18 @@ std::vector<float> random_weights(const activation_geometry&, random_source&) { 
 
 /// Input styles: 0 uniform [0, 1) (what the tolerance argument assumes); for pooling also 1 all negative
 /// (padding must never win a max) and 2 small integers -2..1 (ties and exact zeros); for activations 3,
-/// uniform [-4, 4) (pre-activations of both signs, softmax inputs far apart).
+/// uniform [-8, 8) (pre-activations of both signs and past relu6's ceiling, softmax inputs far apart);
+/// for relu6 convolutions and dense layers 4, uniform [0, 3): sums of standard deviation about 2.5, so
+/// some outputs pass 6 (the tolerance argument holds with errors three times as large, against a
+/// tolerance scaled by max |reference| = 6).
 std::vector<float> random_input(std::size_t count, int style, random_source& rng) {
   std::vector<float> v(count);
   for (float& x : v) {
     switch (style) {
       case 1: x = static_cast<float>(rng.uniform(-1.0, -1e-3)); break;
       case 2: x = static_cast<float>(static_cast<int>(pick(rng, 0, 3)) - 2); break;
-      case 3: x = static_cast<float>(rng.uniform(-4.0, 4.0)); break;
+      case 3: x = static_cast<float>(rng.uniform(-8.0, 8.0)); break;
+      case 4: x = static_cast<float>(rng.uniform(0.0, 3.0)); break;
       default: x = static_cast<float>(rng.uniform());
     }
   }
@@ -303,7 +307,7 @@ std::size_t conv_macs(const conv2d_geometry& g, std::size_t images) {
 std::vector<kernel_case<conv2d_geometry>> conv_cases() {
   std::vector<kernel_case<conv2d_geometry>> cases;
   const auto add = [&](const conv2d_geometry& g, std::size_t images, std::string origin) {
-    cases.push_back({g, images, false, 0, std::move(origin)});
+    cases.push_back({g, images, false, g.act == activation::relu6 ? 4 : 0, std::move(origin)});
   };
   using cn::feature_maps;
   using namespace cn;  // layer templates and their options, only here
@@ -345,6 +349,13 @@ std::vector<kernel_case<conv2d_geometry>> conv_cases() {
       "5 channels, 5x3, padding taller than the kernel, batch 3");
   add(conv2d<16, kernel<3>, act::softmax, no_bias>::geometry(feature_maps(4, 3, 9)), 1,
       "9 channels, 3x3 valid on a 3-wide image, softmax, no bias");
+  // relu6 in every kernel's epilogue: Winograd F4 and F2, along rows, and both direct schedules.
+  add(conv2d<24, kernel<3>, same, act::relu6>::geometry(feature_maps(26, 25, 32)), 1, "relu6, Winograd F4 shape");
+  add(conv2d<40, kernel<3>, same, act::relu6>::geometry(feature_maps(9, 11, 16)), 2, "relu6, Winograd F2 shape");
+  add(conv2d<16, kernel<3>, same, act::relu6>::geometry(feature_maps(5, 40, 8)), 2, "relu6, Winograd-rows shape");
+  add(conv2d<32, kernel<3>, strides<2>, same, act::relu6>::geometry(feature_maps(17, 17, 3)), 1,
+      "relu6, MobileNetV2's first layer shape, stride 2");
+  add(conv2d<37, kernel<1>, act::relu6, no_bias>::geometry(feature_maps(7, 9, 64)), 1, "relu6, 1x1 expansion");
 
   random_source rng(0xc0112d);
   const std::size_t wanted = cases.size() + scaled(400);
@@ -447,7 +458,7 @@ std::vector<kernel_case<global_pool_geometry>> global_pool_cases() {
 std::vector<kernel_case<dense_geometry>> dense_cases() {
   std::vector<kernel_case<dense_geometry>> cases;
   const auto add = [&](const dense_geometry& g, std::size_t images, std::string origin) {
-    cases.push_back({g, images, false, 0, std::move(origin)});
+    cases.push_back({g, images, false, g.act == activation::relu6 ? 4 : 0, std::move(origin)});
   };
   using cn::features;
   using namespace cn;
@@ -461,6 +472,8 @@ std::vector<kernel_case<dense_geometry>> dense_cases() {
   // block, and a group followed by a lone partial block.
   add(dense<170, act::relu>::geometry(features(2048)), 1, "GEMV in groups of blocks: 2048 -> 170 relu");
   add(dense<100, act::tanh>::geometry(features(300)), 1, "GEMV, a group and a lone block: 300 -> 100 tanh");
+  add(dense<170, act::relu6>::geometry(features(700)), 1, "GEMV relu6: 700 -> 170");
+  add(dense<37, act::relu6>::geometry(features(1500)), 5, "relu6, passes over chunks: 1500 -> 37, batch 5");
   random_source rng(0xde15e);
   const std::size_t wanted = cases.size() + scaled(250);
   for (std::size_t i = 0; cases.size() < wanted; ++i) {
@@ -1059,6 +1072,34 @@ BOOST_AUTO_TEST_CASE(batch_norm_kernels_match_the_reference) {
 }
 BOOST_AUTO_TEST_CASE(activation_kernels_match_the_reference) {
   check_every_kernel("activation", activation_cases(), 6000);
+}
+
+// The relu6 cases above test the clamp at 6 only if the reference's outputs reach it: in each kind, some
+// outputs of relu6 cases must be exactly 6 and some strictly between 0 and 6.
+template <class G>
+void relu6_outputs(const std::vector<kernel_case<G>>& cases, std::uint64_t seed, std::size_t& at_six, std::size_t& between) {
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    if (cases[i].g.act != activation::relu6) continue;
+    random_source rng(seed + i);  // the data compare_kernels gives case i
+    const std::vector<float> weights = random_weights(cases[i].g, rng);
+    const std::vector<float> x = random_input(cases[i].images * input_floats(cases[i].g), cases[i].style, rng);
+    std::string ignored;
+    for (float y : run_kernel<typename kn::reference_for<G>::type>(cases[i], weights, x, false, ignored)) {
+      at_six += y == 6.0f;
+      between += y > 0.0f && y < 6.0f;
+    }
+  }
+}
+BOOST_AUTO_TEST_CASE(relu6_cases_reach_the_ceiling) {
+  std::size_t conv_six = 0, conv_between = 0, dense_six = 0, dense_between = 0;
+  relu6_outputs(conv_cases(), 1000, conv_six, conv_between);
+  relu6_outputs(dense_cases(), 4000, dense_six, dense_between);
+  BOOST_TEST_MESSAGE("relu6 outputs at 6 / inside (0, 6): conv " << conv_six << " / " << conv_between << ", dense "
+                                                                 << dense_six << " / " << dense_between);
+  BOOST_TEST(conv_six > 100u);
+  BOOST_TEST(conv_between > 1000u);
+  BOOST_TEST(dense_six > 10u);
+  BOOST_TEST(dense_between > 100u);
 }
 
 BOOST_AUTO_TEST_CASE(the_comparison_catches_broken_kernels) {

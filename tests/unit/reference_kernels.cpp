@@ -27,7 +27,7 @@
 // (`tolerance_is_not_vacuous` demonstrates it).
 // The 1e-30 floor only matters for outputs that are exactly 0 or underflow.
 // Activations are applied in double to the double pre-activation z; b is the bound above:
-//   linear, relu: 1-Lipschitz and exact in float: b.
+//   linear, relu, relu6: 1-Lipschitz and exact in float: b.
 //   tanh: |tanh'| <= 1, plus tanhf's own error (glibc: <= 2 ulp, 1 ulp <= 2u|y|): b + 8u|y|.
 //   sigmoid 1/(1 + exp(-z)): |sigma'| <= 1/4, plus expf, the add and the division (<= 1 ulp each):
 //     b/4 + 8u|y|.
@@ -55,6 +55,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <limits>
 #include <span>
 #include <sstream>
@@ -103,8 +104,9 @@ std::size_t pick(random_source& rng, std::size_t low, std::size_t high) {  // un
 bool chance(random_source& rng, double p) { return rng.uniform() < p; }
 double as_double(std::size_t v) { return static_cast<double>(v); }
 
-constexpr activation all_activations[] = {activation::linear, activation::relu, activation::tanh,
-                                          activation::sigmoid, activation::softmax};
+constexpr activation all_activations[] = {activation::linear, activation::relu,    activation::relu6,
+                                          activation::tanh,   activation::sigmoid, activation::softmax};
+constexpr std::size_t activation_count = std::size(all_activations);
 
 /// Random float data. Styles: 0 normal; 1 all negative (padding must never win a max); 2 small integers
 /// (ties, exact zeros, exact arithmetic); 3 normal times 2^[-8, 8] with 30% exact zeros (wide dynamic range).
@@ -267,6 +269,9 @@ void activate(activation act, std::size_t group, expected& e) {
         break;
       case activation::relu:
         for (std::size_t i = 0; i < group; ++i) y[i] = z[i] > 0.0 ? z[i] : 0.0, tol[i] = b[i];
+        break;
+      case activation::relu6:
+        for (std::size_t i = 0; i < group; ++i) y[i] = z[i] <= 0.0 ? 0.0 : z[i] >= 6.0 ? 6.0 : z[i], tol[i] = b[i];
         break;
       case activation::tanh:
         for (std::size_t i = 0; i < group; ++i) {
@@ -457,7 +462,7 @@ conv_spec random_conv_spec(random_source& rng, std::size_t i) {
   c.mode = static_cast<pad_mode>(i % 3);
   c.explicit_pad = {pick(rng, 0, 4), pick(rng, 0, 4), pick(rng, 0, 4), pick(rng, 0, 4)};  // may exceed the kernel
   if (c.mode != pad_mode::explicit_cells) c.explicit_pad = {};
-  c.act = all_activations[(i / 3) % 5];
+  c.act = all_activations[(i / 3) % activation_count];
   c.bias = chance(rng, 0.5);
   c.filters = pick(rng, 1, 19);
   const std::size_t fh = c.dilation.h * (c.kernel.h - 1) + 1, fw = c.dilation.w * (c.kernel.w - 1) + 1;
@@ -802,7 +807,7 @@ template <std::size_t I>
   constexpr std::size_t fh = 1 + I % 5, sh = 1 + (I / 5) % 3, dh = 1 + (I / 15) % 3;
   constexpr std::size_t fw = 1 + (3 * I + I / 5) % 5, sw = 1 + (I + I / 15) % 3, dw = 1 + (I / 3) % 3;
   constexpr std::size_t filters = 1 + (5 * I) % 19;
-  constexpr activation a = all_activations[I % 5];
+  constexpr activation a = all_activations[I % activation_count];
   constexpr bool bias = I % 4 != 3;
   using bias_option = std::conditional_t<bias, cn::named<"c">, cn::no_bias>;
   using K = cn::kernel<fh, fw>;
@@ -1016,7 +1021,7 @@ BOOST_AUTO_TEST_CASE(dense_matches_naive) {
     cn::dense_geometry g;
     g.in = chance(rng, 0.8) ? pick(rng, 1, 40) : pick(rng, 41, 300);
     g.units = pick(rng, 1, 19);
-    g.act = all_activations[i % 5];
+    g.act = all_activations[i % activation_count];
     g.bias = chance(rng, 0.5);
     const std::size_t batch = pick(rng, 1, 4);
     const std::size_t weight_count = g.in * g.units + (g.bias ? g.units : 0);
@@ -1110,6 +1115,17 @@ BOOST_AUTO_TEST_CASE(tolerance_is_not_vacuous) {
   swapped.pad.right = 2;  // keeps the output size, so only the values can tell
   r = compare_conv(c, d.weights, swapped, d.weights, d.input, 2, t);
   BOOST_TEST(r.mismatches > 0u, "a wrong dilation went unnoticed");
+  // relu6 run as relu: small integer weights and inputs take most outputs past the ceiling of 6.
+  conv_spec c6 = c;
+  c6.act = activation::relu6;
+  cn::conv2d_geometry g6 = g;
+  g6.act = activation::relu6;
+  const std::vector<float> w6 = random_floats(rng, conv_weight_count(c6), 2);
+  const std::vector<float> x6 = random_floats(rng, 2 * c6.in.elements(), 2);
+  BOOST_TEST(compare_conv(c6, w6, g6, w6, x6, 2, t).ok());
+  cn::conv2d_geometry unclamped = g6;
+  unclamped.act = activation::relu;
+  BOOST_TEST(compare_conv(c6, w6, unclamped, w6, x6, 2, t).mismatches > 0u, "relu instead of relu6 went unnoticed");
 
   // Average pooling with asymmetric 'same' padding: window 4x2 on 7x6, stride 1.
   pool_spec p;

@@ -82,6 +82,7 @@ struct tag {
 };
 using linear = tag<activation::linear>;
 using relu = tag<activation::relu>;
+using relu6 = tag<activation::relu6>;  // min(max(x, 0), 6)
 using tanh = tag<activation::tanh>;
 using sigmoid = tag<activation::sigmoid>;
 using softmax = tag<activation::softmax>;
