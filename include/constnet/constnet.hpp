@@ -22,6 +22,7 @@
 #include "constnet/layers/global_pool.hpp"
 #include "constnet/layers/input.hpp"
 #include "constnet/layers/pool2d.hpp"
+#include "constnet/layers/relu.hpp"
 #include "constnet/network/sequential.hpp"
 #include "constnet/network/summary.hpp"
 #include "constnet/network/visit.hpp"

@@ -10,7 +10,7 @@
 //            in H,W,C order: exactly the model's own storage.
 //   pytorch  conv kernels [cout][cin][kh][kw] (OIHW), dense kernels [units][in], a flatten in C,H,W order,
 //            so a dense (or a 1-D batch norm) whose input comes from a flattened feature map, possibly
-//            through dropout, activation or batch-norm layers, sees its inputs permuted.
+//            through dropout, activation (Activation, ReLU) or batch-norm layers, sees its inputs permuted.
 // Biases and batch-norm vectors are the same in both.
 
 #include <algorithm>
@@ -118,7 +118,8 @@ std::vector<expected_tensor> expected_tensors(convention conv) {
   for (const layer_facts& f : Network::facts) {
     const std::optional<shape> source = flattened;
     const bool order_preserving = f.output.rank == 1 &&
-                                  (f.type == "Dropout" || f.type == "Activation" || f.type == "BatchNormalization");
+                                  (f.type == "Dropout" || f.type == "Activation" || f.type == "ReLU" ||
+                                   f.type == "BatchNormalization");
     if (f.type == "Flatten") {
       if (f.input.rank == 3) flattened = f.input;
     } else if (!order_preserving) {

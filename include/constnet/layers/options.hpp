@@ -12,7 +12,9 @@
 
 namespace constnet {
 
-enum class option_kind { kernel, strides, dilation, pool_size, padding, activation, name, bias, epsilon, mix, count_padding, rate };
+enum class option_kind {
+  kernel, strides, dilation, pool_size, padding, activation, name, bias, epsilon, mix, count_padding, rate, max_value
+};
 
 /// Kernel (filter) size f: kernel<3> is 3x3, kernel<1, 7> is 1 high and 7 wide.
 template <std::size_t H, std::size_t W = H>
@@ -125,6 +127,13 @@ struct mix {
 struct count_padding {
   static constexpr option_kind kind = option_kind::count_padding;
   static constexpr bool value = true;
+};
+
+/// The ReLU layer's ceiling (Keras' ReLU(max_value=6.)): relu<max_value<6>> is ReLU6.
+template <std::size_t Max>
+struct max_value {
+  static constexpr option_kind kind = option_kind::max_value;
+  static constexpr std::size_t value = Max;
 };
 
 /// dropout's rate (only recorded: at inference dropout is the identity).
