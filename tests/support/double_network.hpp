@@ -165,11 +165,15 @@ class double_network {
       bw::pool2d::run<double>(g, t[I - 1].data(), dy.data(), dx.data(), batch);
     } else if constexpr (std::is_same_v<G, global_pool_geometry>) {
       bw::global_pool::run<double>(g, t[I - 1].data(), dy.data(), dx.data(), batch);
+    } else if constexpr (std::is_same_v<G, zero_padding2d_geometry>) {
+      bw::zero_padding2d::run<double>(g, dy.data(), dx.data(), batch);
     } else if constexpr (std::is_same_v<G, batch_norm_geometry>) {
       bw::batch_norm::run<double>(g, layer_weights(I), dy.data(), dx.data(), batch);
     } else if constexpr (std::is_same_v<G, activation_geometry>) {
       bw::activation_gradient(g.act, t[I].data(), dy.data(), dy.size(), g.in.c);
       dx = dy;
+    } else {
+      static_assert(sizeof(G) == 0, "double_network: no backward for this kind of layer");
     }
     return dx;
   }

@@ -1059,6 +1059,7 @@ BOOST_AUTO_TEST_CASE(kernel_names_say_dtype_operation_and_isa) {
   check_names_and_lists<dense_geometry>({"dense", "gemv", "gemm"});
   check_names_and_lists<batch_norm_geometry>({"batch_norm", "batchnorm"});
   check_names_and_lists<activation_geometry>({"activation", "relu", "tanh", "sigmoid", "softmax"});
+  check_names_and_lists<cn::zero_padding2d_geometry>({"zero_padding"});
 }
 
 BOOST_AUTO_TEST_CASE(conv2d_kernels_match_the_reference) { check_every_kernel("conv2d", conv_cases(), 1000); }

@@ -75,11 +75,13 @@
 #include "constnet/kernels/reference/conv2d.hpp"
 #include "constnet/kernels/reference/dense.hpp"
 #include "constnet/kernels/reference/pool2d.hpp"
+#include "constnet/kernels/reference/zero_padding2d.hpp"
 #include "constnet/layers/batch_norm.hpp"
 #include "constnet/layers/conv2d.hpp"
 #include "constnet/layers/dense.hpp"
 #include "constnet/layers/global_pool.hpp"
 #include "constnet/layers/pool2d.hpp"
+#include "constnet/layers/zero_padding2d.hpp"
 
 namespace {
 
@@ -1072,6 +1074,76 @@ BOOST_AUTO_TEST_CASE(batch_norm_matches_naive_in_and_out_of_place) {
   }
   BOOST_TEST_MESSAGE("batch_norm: " << t.cases << " random cases (each in and out of place), " << t.values
                                     << " values, worst error/tolerance " << t.worst << ", " << clock.ms() << " ms");
+}
+
+BOOST_AUTO_TEST_CASE(zero_padding_matches_naive) {
+  // Naive: each output cell asks which input cell, if any, lands on it. Copies are exact, in float and
+  // in double.
+  random_source rng(0x2E'40'ADULL);
+  std::size_t values = 0;
+  for (std::size_t i = 0; i < 150; ++i) {
+    const shape in = cn::feature_maps(pick(rng, 1, 9), pick(rng, 1, 9), pick(rng, 1, 19));
+    const padding2 p{pick(rng, 0, 4), pick(rng, 0, 4), pick(rng, 0, 4), pick(rng, 0, 4)};
+    const std::size_t batch = pick(rng, 1, 3);
+    const shape out = cn::feature_maps(in.h + p.top + p.bottom, in.w + p.left + p.right, in.c);
+    const cn::zero_padding2d_geometry g{in, out, p};
+    const std::vector<float> input = random_floats(rng, batch * in.elements(), pick(rng, 0, 3));
+    std::vector<double> want(batch * out.elements()), exact_tolerance(want.size(), 0.0);
+    for (std::size_t b = 0; b < batch; ++b)
+      for (std::size_t oy = 0; oy < out.h; ++oy)
+        for (std::size_t ox = 0; ox < out.w; ++ox)
+          for (std::size_t ch = 0; ch < in.c; ++ch) {
+            const long long iy = static_cast<long long>(oy) - static_cast<long long>(p.top);
+            const long long ix = static_cast<long long>(ox) - static_cast<long long>(p.left);
+            const bool inside = iy >= 0 && ix >= 0 && iy < static_cast<long long>(in.h) && ix < static_cast<long long>(in.w);
+            want[((b * out.h + oy) * out.w + ox) * in.c + ch] =
+                inside ? input[((b * in.h + static_cast<std::size_t>(iy)) * in.w + static_cast<std::size_t>(ix)) * in.c + ch]
+                       : 0.0;
+          }
+    outcome r;
+    tally t;
+    const std::vector<float> got = run_kernel<ref::zero_padding2d>(g, {}, input, want.size(), batch, r);
+    compare(got, want, exact_tolerance, "zero padding", r, t);
+    const std::vector<double> input_double(input.begin(), input.end());
+    std::vector<double> got_double(want.size(), -1.0);
+    ref::zero_padding2d::run<double>(g, {}, input_double.data(), got_double.data(), nullptr, batch);
+    if (got_double != want) r.fail("the double instantiation differs");
+    values += want.size();
+    BOOST_CHECK_MESSAGE(r.ok(), "zero padding " << text(in) << " " << text(p) << " batch " << batch << ": "
+                                                << r.mismatches << " mismatches; first: " << r.first);
+  }
+  BOOST_TEST_MESSAGE("zero padding: 150 random cases, " << values << " values");
+}
+
+BOOST_AUTO_TEST_CASE(zero_padding_layer_geometries_and_a_worked_example) {
+  const shape in = cn::feature_maps(5, 7, 3);
+  // Keras' default padding is 1 on every side; pad<ph, pw> and pad<t, b, l, r> as everywhere else.
+  BOOST_TEST((cn::zero_padding2d<>::geometry(in) == cn::zero_padding2d_geometry{in, cn::feature_maps(7, 9, 3), {1, 1, 1, 1}}));
+  BOOST_TEST((cn::zero_padding2d<cn::pad<2, 1>>::geometry(in) ==
+              cn::zero_padding2d_geometry{in, cn::feature_maps(9, 9, 3), {2, 2, 1, 1}}));
+  BOOST_TEST((cn::zero_padding2d<cn::pad<0, 1, 2, 3>>::output(in) == cn::feature_maps(6, 12, 3)));
+  BOOST_TEST(!cn::zero_padding2d<>::check(in, "zp").failed());
+  BOOST_TEST(cn::zero_padding2d<>::check(cn::features(12), "zp").failed());
+
+  // MobileNetV2's correct_pad for a 4x4 image before its stride-2 3x3 'valid' convolution: ((0, 1), (0, 1)).
+  //   1  2  3  4        1  2  3  4  0
+  //   5  6  7  8   ->   5  6  7  8  0
+  //   9 10 11 12        9 10 11 12  0
+  //  13 14 15 16       13 14 15 16  0
+  //                     0  0  0  0  0
+  // and with ((1, 0), (2, 0)) instead, a 2x2 image [[1, 2], [3, 4]] becomes [[0 0 0 0], [0 0 1 2], [0 0 3 4]].
+  const auto g = cn::zero_padding2d<cn::pad<0, 1, 0, 1>>::geometry(cn::feature_maps(4, 4, 1));
+  std::vector<float> image(16);
+  for (std::size_t i = 0; i < 16; ++i) image[i] = static_cast<float>(i + 1);
+  outcome r;
+  const std::vector<float> padded = run_kernel<ref::zero_padding2d>(g, {}, image, 25, 1, r);
+  const std::vector<float> want = {1, 2, 3, 4, 0, 5, 6, 7, 8, 0, 9, 10, 11, 12, 0, 13, 14, 15, 16, 0, 0, 0, 0, 0, 0};
+  BOOST_TEST(padded == want, boost::test_tools::per_element());
+  const auto g2 = cn::zero_padding2d<cn::pad<1, 0, 2, 0>>::geometry(cn::feature_maps(2, 2, 1));
+  const std::vector<float> small = run_kernel<ref::zero_padding2d>(g2, {}, {1, 2, 3, 4}, 12, 1, r);
+  const std::vector<float> want_small = {0, 0, 0, 0, 0, 0, 1, 2, 0, 0, 3, 4};
+  BOOST_TEST(small == want_small, boost::test_tools::per_element());
+  BOOST_TEST(r.ok());
 }
 
 // The tolerances must be tight enough that a wrong index fails: each perturbation below is a plausible

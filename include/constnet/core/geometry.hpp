@@ -30,6 +30,13 @@ struct pool2d_geometry {
   friend constexpr bool operator==(const pool2d_geometry&, const pool2d_geometry&) = default;
 };
 
+/// zero_padding2d: the input placed `pad` cells in from the top and left of an otherwise zero map.
+struct zero_padding2d_geometry {
+  shape in{}, out{};  // out: in.h + pad.top + pad.bottom by in.w + pad.left + pad.right, in.c channels
+  padding2 pad{};
+  friend constexpr bool operator==(const zero_padding2d_geometry&, const zero_padding2d_geometry&) = default;
+};
+
 struct global_pool_geometry {
   shape in{};
   pool_kind kind = pool_kind::average;

@@ -11,9 +11,10 @@
 // winner lies elsewhere, weights that cancel), and the region is the union of those supports over all
 // inputs and weights. Every filter of a layer has the same region (convolutions mix all channels;
 // pooling, batch_norm and activations keep positions). Rules per layer, from the output's pattern to
-// the input's: conv2d / pooling: every cell inside the image under a window tap of a marked output;
-// dense and global pools: every input, once any output is marked; flatten: unit u is pixel u / C of its
-// input; batch_norm, activations, dropout: the same positions.
+// the input's: conv2d / pooling: every cell inside the image under a window tap of a marked output
+// (dilated taps skip cells); zero_padding2d: the marked cells that are not padding, shifted up and left
+// by the padding; dense and global pools: every input, once any output is marked; flatten: unit u is
+// pixel u / C of its input; batch_norm, activations, dropout: the same positions.
 // For a convolutional neuron the region's bounding box equals receptive_field_box (tests/unit/
 // receptive_fields.cpp checks this for VGG16 and the seed CNNs); the region has holes inside the box
 // only where a dilation or a stride larger than its window skips pixels. A flatten unit sees one
@@ -92,13 +93,23 @@ nonzero_pattern pattern_before(const nonzero_pattern& out) {
               marked[static_cast<std::size_t>(iy) * in.w + static_cast<std::size_t>(ix)] = 1;
           }
       }
+  } else if constexpr (std::is_same_v<G, zero_padding2d_geometry>) {
+    for (std::size_t iy = 0; iy < in.h; ++iy)
+      for (std::size_t ix = 0; ix < in.w; ++ix)
+        marked[iy * in.w + ix] = out[(iy + g.pad.top) * g.out.w + ix + g.pad.left];
   } else if constexpr (std::is_same_v<G, dense_geometry> || std::is_same_v<G, global_pool_geometry>) {
     if (any) std::fill(marked.begin(), marked.end(), 1);
-  } else if (in.rank == 3 && f.output.rank == 1) {  // flatten: unit u is channel u % C of pixel u / C
-    for (std::size_t u = 0; u < out.size(); ++u)
-      if (out[u]) marked[u / in.c] = 1;
-  } else {  // batch_norm, activations, dropout: the same positions
+  } else if constexpr (std::is_same_v<G, identity_geometry>) {
+    if (in.rank == 3 && f.output.rank == 1) {  // flatten: unit u is channel u % C of pixel u / C
+      for (std::size_t u = 0; u < out.size(); ++u)
+        if (out[u]) marked[u / in.c] = 1;
+    } else {  // dropout: the same positions
+      marked = out;
+    }
+  } else if constexpr (std::is_same_v<G, batch_norm_geometry> || std::is_same_v<G, activation_geometry>) {
     marked = out;
+  } else {
+    static_assert(sizeof(G) == 0, "receptive_region: no rule for this kind of layer");
   }
   return marked;
 }

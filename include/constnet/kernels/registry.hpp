@@ -32,6 +32,7 @@
 #include "constnet/kernels/reference/conv2d.hpp"
 #include "constnet/kernels/reference/dense.hpp"
 #include "constnet/kernels/reference/pool2d.hpp"
+#include "constnet/kernels/reference/zero_padding2d.hpp"
 #include "constnet/kernels/winograd/conv2d_rows_winograd.hpp"
 #include "constnet/kernels/winograd/conv2d_winograd.hpp"
 #include "constnet/kernels/winograd/selection.hpp"
@@ -78,6 +79,11 @@ struct candidates<batch_norm_geometry> {
 template <>
 struct candidates<activation_geometry> {
   using type = kernel_list<reference::activation_layer>;
+};
+/// Zero padding is a zero fill and one copy per input row: the reference runs at memory speed already.
+template <>
+struct candidates<zero_padding2d_geometry> {
+  using type = kernel_list<reference::zero_padding2d>;
 };
 
 /// Every kernel for a geometry, including those never chosen automatically (other SIMD backends):
@@ -147,6 +153,10 @@ struct reference_for<dense_geometry> {
 template <>
 struct reference_for<batch_norm_geometry> {
   using type = reference::batch_norm;
+};
+template <>
+struct reference_for<zero_padding2d_geometry> {
+  using type = reference::zero_padding2d;
 };
 
 namespace detail {

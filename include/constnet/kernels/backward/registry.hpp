@@ -1,8 +1,8 @@
 #pragma once
 // Kernels of the input-gradient (backward) pass, chosen per layer at compile time like the forward's
 // (kernels/registry.hpp). Convolutions and dense layers have candidates, fastest first, the scalar
-// reference last (it supports every shape); pooling, batch_norm and activations are memory-bound
-// element-wise passes with one (reference) kernel each, called directly. A convolution's first candidate
+// reference last (it supports every shape); pooling, zero padding, batch_norm and activations are
+// memory-bound passes with one (reference) kernel each, called directly. A convolution's first candidate
 // depends on its shape: the forward registry's choice for the transposed geometry (Winograd, or one of the
 // direct kernels), run through conv2d_transposed (backward/conv2d_transposed.hpp); strided layers, and those
 // whose transposed form the forward only runs with its reference, get the backward reference.
@@ -21,6 +21,7 @@
 #include "constnet/kernels/backward/conv2d_transposed.hpp"
 #include "constnet/kernels/backward/dense.hpp"
 #include "constnet/kernels/backward/pool2d.hpp"
+#include "constnet/kernels/backward/zero_padding2d.hpp"
 #include "constnet/kernels/registry.hpp"
 
 namespace constnet::kernels::backward {
