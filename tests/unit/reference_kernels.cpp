@@ -4,10 +4,11 @@
 //   * conv2d: the input is first materialized zero-padded, in double, and then cross-correlated with
 //     dilation; loops run (image, filter, oy, ox, in channel, ky, kx), the kernel's (oy, ox, ky, kx, ic, oc);
 //   * pooling: every cell of every window is enumerated and classified as inside the image, in the padding,
-//     or beyond the padded map (which must never happen); global pooling runs cells outer, channels inner;
+//     or beyond the padded map (which only a ceil_mode window may reach); global pooling runs cells outer,
+//     channels inner;
 //   * dense runs units outer; batch norm folds gamma / sqrt(var + eps) into one double scale;
-//   * padding and output sizes come from TensorFlow's formulas (tf_axis below), never from a geometry's
-//     fields. `layer_geometries_match_tensorflow_formulas` checks the layer templates' geometries (conv2d,
+//   * padding and output sizes come from TensorFlow's formulas (tf_axis below) and, for ceil_mode pools,
+//     from PyTorch's documented one (torch_ceil_axis), never from a geometry's fields. `layer_geometries_match_tensorflow_formulas` checks the layer templates' geometries (conv2d,
 //     pool2d) against the same formulas for thousands of (n, f, s, d, padding) combinations, and runs the
 //     kernels on those library-built geometries too.
 // All data comes from constnet::random_source with fixed seeds, so every run checks the same cases.
@@ -485,6 +486,8 @@ struct pool_spec {
   pool_kind kind = pool_kind::max;
   double lambda = 1.0;
   bool count_padding = false;
+  extent2 dilation{1, 1};  // max pooling only (PyTorch's MaxPool2d(dilation=d))
+  bool ceil_mode = false;  // PyTorch's ceil_mode=True: valid and explicit padding only
 };
 
 std::string text(const pool_spec& p, std::size_t batch) {
@@ -494,18 +497,71 @@ std::string text(const pool_spec& p, std::size_t batch) {
   if (p.mode == pad_mode::explicit_cells) o << " " << text(p.explicit_pad);
   if (p.kind == pool_kind::mixed) o << ", lambda " << p.lambda;
   if (p.count_padding) o << ", count_padding";
+  if (p.dilation != extent2{1, 1}) o << ", dilation " << text(p.dilation);
+  if (p.ceil_mode) o << ", ceil_mode";
   return o.str();
 }
 
+/// PyTorch's output size with ceil_mode=True (torch.nn.MaxPool2d's documentation): the ceiling instead of
+/// the floor in (n + p_before + p_after - f_eff) / s + 1, and a last window that would start in the
+/// right (bottom) padding or beyond is dropped. valid: no padding.
+axis_layout torch_ceil_axis(std::size_t n, std::size_t f, std::size_t s, std::size_t d, pad_mode mode, std::size_t begin,
+                            std::size_t end) {
+  if (mode == pad_mode::same) throw std::logic_error("torch_ceil_axis: PyTorch pools have no 'same'");
+  if (mode == pad_mode::valid) begin = end = 0;
+  const long long N = static_cast<long long>(n), S = static_cast<long long>(s);
+  const long long span = static_cast<long long>(d) * (static_cast<long long>(f) - 1) + 1;
+  const long long padded = N + static_cast<long long>(begin) + static_cast<long long>(end);
+  axis_layout a;
+  if (padded - span < 0) return a;
+  long long out = ceil_of_ratio(padded - span, S) + 1;
+  const long long last_start = (out - 1) * S - static_cast<long long>(begin);  // in image coordinates
+  if (last_start >= N) --out;
+  return {true, static_cast<std::size_t>(out), begin, end};
+}
+
 std::pair<axis_layout, axis_layout> pool_layout(const pool_spec& p) {
-  return {tf_axis(p.in.h, p.window.h, p.stride.h, 1, p.mode, p.explicit_pad.top, p.explicit_pad.bottom),
-          tf_axis(p.in.w, p.window.w, p.stride.w, 1, p.mode, p.explicit_pad.left, p.explicit_pad.right)};
+  if (p.ceil_mode)
+    return {torch_ceil_axis(p.in.h, p.window.h, p.stride.h, p.dilation.h, p.mode, p.explicit_pad.top, p.explicit_pad.bottom),
+            torch_ceil_axis(p.in.w, p.window.w, p.stride.w, p.dilation.w, p.mode, p.explicit_pad.left, p.explicit_pad.right)};
+  return {tf_axis(p.in.h, p.window.h, p.stride.h, p.dilation.h, p.mode, p.explicit_pad.top, p.explicit_pad.bottom),
+          tf_axis(p.in.w, p.window.w, p.stride.w, p.dilation.w, p.mode, p.explicit_pad.left, p.explicit_pad.right)};
+}
+
+/// Whether every window, along both axes, samples at least one cell of the image (a dilated window can
+/// step over a small image; the layers reject such networks).
+bool every_window_sees_the_image(const pool_spec& p) {
+  const auto [y, x] = pool_layout(p);
+  if (!y.fits || !x.fits) return false;
+  auto axis = [](std::size_t out, std::size_t f, std::size_t s, std::size_t d, std::size_t before, std::size_t n) {
+    for (std::size_t o = 0; o < out; ++o) {
+      bool seen = false;
+      for (std::size_t k = 0; k < f; ++k) {
+        const long long cell = static_cast<long long>(o * s + k * d) - static_cast<long long>(before);
+        seen = seen || (cell >= 0 && cell < static_cast<long long>(n));
+      }
+      if (!seen) return false;
+    }
+    return true;
+  };
+  return axis(y.out, p.window.h, p.stride.h, p.dilation.h, y.before, p.in.h) &&
+         axis(x.out, p.window.w, p.stride.w, p.dilation.w, x.before, p.in.w);
 }
 
 cn::pool2d_geometry independent_geometry(const pool_spec& p) {
   const auto [y, x] = pool_layout(p);
-  return {p.in,     cn::feature_maps(y.out, x.out, p.in.c), p.window, p.stride, {y.before, y.after, x.before, x.after},
-          p.kind,   p.lambda,                               p.count_padding};
+  cn::pool2d_geometry g;
+  g.in = p.in;
+  g.out = cn::feature_maps(y.out, x.out, p.in.c);
+  g.window = p.window;
+  g.stride = p.stride;
+  g.dilation = p.dilation;
+  g.pad = {y.before, y.after, x.before, x.after};
+  g.kind = p.kind;
+  g.lambda = p.lambda;
+  g.count_padding = p.count_padding;
+  g.ceil_mode = p.ceil_mode;
+  return g;
 }
 
 expected naive_pool(const pool_spec& p, std::span<const float> input, std::size_t batch) {
@@ -528,8 +584,8 @@ expected naive_pool(const pool_spec& p, std::span<const float> input, std::size_
           for (std::size_t ky = 0; ky < p.window.h; ++ky)
             for (std::size_t kx = 0; kx < p.window.w; ++kx) {
               // The cell's coordinates in the unpadded image; the padded map spans [-top, H + bottom).
-              const long long iy = static_cast<long long>(oy * p.stride.h + ky) - top;
-              const long long ix = static_cast<long long>(ox * p.stride.w + kx) - left;
+              const long long iy = static_cast<long long>(oy * p.stride.h + ky * p.dilation.h) - top;
+              const long long ix = static_cast<long long>(ox * p.stride.w + kx * p.dilation.w) - left;
               const bool in_image = iy >= 0 && iy < H && ix >= 0 && ix < W;
               const bool in_padded = iy >= -top && iy < H + bottom && ix >= -left && ix < W + right;
               if (in_image) {
@@ -545,7 +601,7 @@ expected naive_pool(const pool_spec& p, std::span<const float> input, std::size_
                 ++beyond;
               }
             }
-          if (beyond != 0) throw std::logic_error("naive_pool: a window leaves the padded input");
+          if (beyond != 0 && !p.ceil_mode) throw std::logic_error("naive_pool: a window leaves the padded input");
           if (inside == 0) throw std::logic_error("naive_pool: a window holds only padding");
           const std::size_t divisor = p.count_padding ? inside + padding : inside;
           const double average = sum / as_double(divisor);
@@ -594,7 +650,9 @@ void check_pool_case(const pool_spec& p, const cn::pool2d_geometry& g, std::size
 
 constexpr double lambdas[] = {0.0, 0.25, 1.0 / 3.0, 0.5, 0.9, 1.0};
 
-pool_spec random_pool_spec(random_source& rng, std::size_t i) {
+/// A random spec; about a third of the max pools dilated, half of the valid and explicit ones in
+/// ceil_mode. It may have a window that samples no input cell (random_pool_spec redraws those).
+pool_spec random_pool_spec_candidate(random_source& rng, std::size_t i) {
   pool_spec p;
   p.window.h = pick(rng, 1, 5);
   p.window.w = chance(rng, 0.4) ? p.window.h : pick(rng, 1, 5);
@@ -606,9 +664,20 @@ pool_spec random_pool_spec(random_source& rng, std::size_t i) {
   p.kind = static_cast<pool_kind>((i / 3) % 3);
   p.lambda = p.kind == pool_kind::max ? 1.0 : p.kind == pool_kind::average ? 0.0 : lambdas[pick(rng, 0, 5)];
   p.count_padding = p.kind != pool_kind::max && chance(rng, 0.5);
-  const std::size_t min_h = smallest_fitting(p.window.h, p.mode, p.explicit_pad.top, p.explicit_pad.bottom);
-  const std::size_t min_w = smallest_fitting(p.window.w, p.mode, p.explicit_pad.left, p.explicit_pad.right);
+  if (p.kind == pool_kind::max && chance(rng, 0.35)) p.dilation = {pick(rng, 1, 3), pick(rng, 1, 3)};
+  p.ceil_mode = p.mode != pad_mode::same && chance(rng, 0.5);
+  const std::size_t fh = p.dilation.h * (p.window.h - 1) + 1, fw = p.dilation.w * (p.window.w - 1) + 1;
+  const std::size_t min_h = smallest_fitting(fh, p.mode, p.explicit_pad.top, p.explicit_pad.bottom);
+  const std::size_t min_w = smallest_fitting(fw, p.mode, p.explicit_pad.left, p.explicit_pad.right);
   p.in = cn::feature_maps(pick(rng, min_h, min_h + 8), pick(rng, min_w, min_w + 8), pick(rng, 1, 19));
+  return p;
+}
+
+pool_spec random_pool_spec(random_source& rng, std::size_t i) {
+  pool_spec p;
+  do {
+    p = random_pool_spec_candidate(rng, i);
+  } while (!every_window_sees_the_image(p));
   return p;
 }
 
@@ -722,7 +791,13 @@ struct window_expect {
   pool_kind kind = pool_kind::max;  // pooling only
   double lambda = 1.0;
   bool count_padding = false;
+  bool ceil_mode = false;
 };
+
+/// The pooling layer `e` describes, on input `in`.
+pool_spec pool_spec_of(const window_expect& e, const shape& in) {
+  return {in, e.size, e.stride, e.mode, e.explicit_pad, e.kind, e.lambda, e.count_padding, e.dilation, e.ceil_mode};
+}
 
 struct geometry_tally {
   std::size_t layers = 0, shapes = 0, rejected = 0;
@@ -748,11 +823,11 @@ template <class Geometry>
   for (std::size_t h = 1; h <= 16; ++h)
     for (std::size_t w = 1; w <= 16; ++w) {
       const shape in = cn::feature_maps(h, w, 1 + (7 * h + 3 * w) % 19);
-      const axis_layout y =
-          tf_axis(h, e.size.h, e.stride.h, e.dilation.h, e.mode, e.explicit_pad.top, e.explicit_pad.bottom);
-      const axis_layout x =
-          tf_axis(w, e.size.w, e.stride.w, e.dilation.w, e.mode, e.explicit_pad.left, e.explicit_pad.right);
-      const bool fits = y.fits && x.fits;
+      const auto axis = e.ceil_mode ? torch_ceil_axis : tf_axis;
+      const axis_layout y = axis(h, e.size.h, e.stride.h, e.dilation.h, e.mode, e.explicit_pad.top, e.explicit_pad.bottom);
+      const axis_layout x = axis(w, e.size.w, e.stride.w, e.dilation.w, e.mode, e.explicit_pad.left, e.explicit_pad.right);
+      // Pools also refuse inputs where a (dilated) window would sample only padding.
+      const bool fits = y.fits && x.fits && (is_conv || every_window_sees_the_image(pool_spec_of(e, in)));
       const cn::diagnostic verdict = layer.check(in, "layer");
       if (verdict.failed() == fits) {
         if (bad++ == 0)
@@ -770,7 +845,8 @@ template <class Geometry>
       if constexpr (is_conv)
         want = {in, cn::feature_maps(y.out, x.out, e.filters), e.size, e.stride, e.dilation, pad, e.act, e.bias};
       else
-        want = {in, cn::feature_maps(y.out, x.out, in.c), e.size, e.stride, pad, e.kind, e.lambda, e.count_padding};
+        want = {in,   cn::feature_maps(y.out, x.out, in.c), e.size,          e.stride,   e.dilation, pad,
+                e.kind, e.lambda,                           e.count_padding, e.ceil_mode};
       if (!(g == want) || !(layer.output(in) == want.out)) {
         if (bad++ == 0)
           first = "input " + text(in) + ": geometry out " + text(g.out) + " " + text(g.pad) + ", expected " +
@@ -780,20 +856,23 @@ template <class Geometry>
   BOOST_CHECK_MESSAGE(bad == 0, (is_conv ? "conv2d" : "pool2d")
                                     << " kernel/window " << text(e.size) << " stride " << text(e.stride)
                                     << " dilation " << text(e.dilation) << " " << text(e.mode) << " "
-                                    << text(e.explicit_pad) << ": " << bad << " wrong geometries; first: " << first);
+                                    << text(e.explicit_pad) << (e.ceil_mode ? " ceil_mode" : "") << ": " << bad
+                                    << " wrong geometries; first: " << first);
 
   // One kernel run on a geometry this layer built, against the naive code fed only with `e`.
   const std::size_t fh = e.dilation.h * (e.size.h - 1) + 1, fw = e.dilation.w * (e.size.w - 1) + 1;
   const std::size_t min_h = smallest_fitting(fh, e.mode, e.explicit_pad.top, e.explicit_pad.bottom);
   const std::size_t min_w = smallest_fitting(fw, e.mode, e.explicit_pad.left, e.explicit_pad.right);
-  const shape in = cn::feature_maps(pick(rng, min_h, min_h + 5), pick(rng, min_w, min_w + 5), pick(rng, 1, 19));
+  shape in;
+  do {  // a pool's input where every window sees the image (a few sizes are too small for dilated ones)
+    in = cn::feature_maps(pick(rng, min_h, min_h + 5), pick(rng, min_w, min_w + 5), pick(rng, 1, 19));
+  } while (!is_conv && !every_window_sees_the_image(pool_spec_of(e, in)));
   const std::size_t batch = pick(rng, 1, 3);
   if constexpr (is_conv) {
     const conv_spec c{in, e.filters, e.size, e.stride, e.dilation, e.mode, e.explicit_pad, e.act, e.bias};
     check_conv_case(c, layer.geometry(in), batch, rng, kt);
   } else {
-    const pool_spec p{in, e.size, e.stride, e.mode, e.explicit_pad, e.kind, e.lambda, e.count_padding};
-    check_pool_case(p, layer.geometry(in), batch, rng, kt);
+    check_pool_case(pool_spec_of(e, in), layer.geometry(in), batch, rng, kt);
   }
 }
 
@@ -855,6 +934,27 @@ template <pool_kind Kind, std::size_t I, class... Extra>
   e.mode = pad_mode::explicit_cells;
   e.explicit_pad = {pt, pb, pl, pr};
   check_layer<cn::pool2d<Kind, cn::pad<pt, pb, pl, pr>, Extra..., P, S>>(e, gt, kt, rng);
+  // ceil_mode, with valid and explicit padding.
+  e.ceil_mode = true;
+  check_layer<cn::pool2d<Kind, cn::pad<pt, pb, pl, pr>, cn::ceil_mode, Extra..., P, S>>(e, gt, kt, rng);
+  e.mode = pad_mode::valid;
+  e.explicit_pad = {};
+  check_layer<cn::pool2d<Kind, P, cn::ceil_mode, S, Extra...>>(e, gt, kt, rng);
+  e.ceil_mode = false;
+  if constexpr (Kind == pool_kind::max) {  // dilation: max pooling only, with every padding and ceil_mode
+    constexpr std::size_t dh = 1 + (I / 4) % 3, dw = 1 + (I / 7) % 3;
+    using D = cn::dilation<dh, dw>;
+    e.dilation = {dh, dw};
+    check_layer<cn::pool2d<Kind, D, P, S, Extra...>>(e, gt, kt, rng);
+    e.mode = pad_mode::same;
+    check_layer<cn::pool2d<Kind, P, cn::same, D, S, Extra...>>(e, gt, kt, rng);
+    e.mode = pad_mode::explicit_cells;
+    e.explicit_pad = {pt, pb, pl, pr};
+    e.ceil_mode = true;
+    check_layer<cn::pool2d<Kind, cn::ceil_mode, P, cn::pad<pt, pb, pl, pr>, D, S, Extra...>>(e, gt, kt, rng);
+    e.ceil_mode = false;
+    e.dilation = {1, 1};
+  }
   // Default strides: the pool size, as Keras.
   e.stride = {fh, fw};
   e.mode = pad_mode::same;
@@ -957,17 +1057,85 @@ BOOST_AUTO_TEST_CASE(pool2d_matches_window_enumeration) {
   const stopwatch clock;
   random_source rng(0x9'00'12ULL);
   tally t;
-  std::size_t by_kind[3] = {}, counted = 0;
+  std::size_t by_kind[3] = {}, counted = 0, dilated = 0, ceil = 0, overhanging = 0;
   for (std::size_t i = 0; i < 360; ++i) {
     const pool_spec p = random_pool_spec(rng, i);
     const std::size_t batch = pick(rng, 1, 4);
     ++by_kind[static_cast<std::size_t>(p.kind)];
     counted += p.count_padding ? 1 : 0;
+    dilated += p.dilation != extent2{1, 1};
+    ceil += p.ceil_mode;
+    // ceil_mode cases whose last window runs past the padded map (what floor mode never does).
+    const auto [y, x] = pool_layout(p);
+    const std::size_t span_h = p.dilation.h * (p.window.h - 1) + 1, span_w = p.dilation.w * (p.window.w - 1) + 1;
+    overhanging += (y.out - 1) * p.stride.h + span_h > p.in.h + y.before + y.after ||
+                   (x.out - 1) * p.stride.w + span_w > p.in.w + x.before + x.after;
     check_pool_case(p, independent_geometry(p), batch, rng, t);
   }
   BOOST_TEST_MESSAGE("pool2d: " << t.cases << " random cases (max " << by_kind[0] << ", average " << by_kind[1]
-                                << ", mixed " << by_kind[2] << "; count_padding " << counted << "), " << t.values
-                                << " values, worst error/tolerance " << t.worst << ", " << clock.ms() << " ms");
+                                << ", mixed " << by_kind[2] << "; count_padding " << counted << ", dilated " << dilated
+                                << ", ceil_mode " << ceil << " of which " << overhanging << " run past the padding), "
+                                << t.values << " values, worst error/tolerance " << t.worst << ", " << clock.ms() << " ms");
+  BOOST_TEST(dilated >= 20u);
+  BOOST_TEST(overhanging >= 30u);
+}
+
+// Small cases worked by hand (each number below is computed in the comment, not by constnet).
+BOOST_AUTO_TEST_CASE(pool_ceil_mode_and_dilation_worked_examples) {
+  auto run = [](const cn::pool2d_geometry& g, const std::vector<float>& input) {
+    outcome r;
+    std::vector<float> out = run_kernel<ref::pool2d>(g, {}, input, g.out.elements(), 1, r);
+    BOOST_TEST(r.ok(), r.first);
+    return out;
+  };
+  // 3x3 (1..9), 2x2 windows, stride 2: floor gives one window, [[5]]; ceil_mode keeps the windows that
+  // start inside the image: [[5, 6], [8, 9]] for max, [[(1+2+4+5)/4, (3+6)/2], [(7+8)/2, 9]] =
+  // [[3, 4.5], [7.5, 9]] for the average, with or without count_padding (no padding: the cells past
+  // the image are not in the padded map either).
+  const std::vector<float> nine = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+  const shape three = cn::feature_maps(3, 3, 1);
+  const auto floor_max = cn::max_pool<>::geometry(three);
+  BOOST_TEST((floor_max.out == cn::feature_maps(1, 1, 1)));
+  BOOST_TEST(run(floor_max, nine) == std::vector<float>{5}, boost::test_tools::per_element());
+  const auto ceil_max = cn::max_pool<cn::ceil_mode>::geometry(three);
+  BOOST_TEST((ceil_max.out == cn::feature_maps(2, 2, 1)));
+  BOOST_TEST(run(ceil_max, nine) == (std::vector<float>{5, 6, 8, 9}), boost::test_tools::per_element());
+  const std::vector<float> averages = {3, 4.5, 7.5, 9};
+  BOOST_TEST(run(cn::avg_pool<cn::ceil_mode>::geometry(three), nine) == averages, boost::test_tools::per_element());
+  BOOST_TEST(run(cn::avg_pool<cn::ceil_mode, cn::count_padding>::geometry(three), nine) == averages,
+             boost::test_tools::per_element());
+
+  // A column 1, 2, 3, 4 padded by 1 above and below, windows of 3 rows at stride 2, ceil_mode: padded
+  // 0 1 2 3 4 0 gives windows {0 1 2}, {2 3 4}, {4 0 and one row past the padded map}; out =
+  // ceil((4 + 2 - 3) / 2) + 1 = 3 (floor: 2). count_padding: 3/3, 9/3, 4/2 = [1, 3, 2]; without:
+  // 3/2, 9/3, 4/1 = [1.5, 3, 4].
+  const shape column = cn::feature_maps(4, 1, 1);
+  const std::vector<float> four = {1, 2, 3, 4};
+  using tall = cn::pool_size<3, 1>;
+  using down = cn::strides<2, 1>;
+  using pad_rows = cn::pad<1, 1, 0, 0>;
+  const auto counting = cn::avg_pool<tall, down, pad_rows, cn::ceil_mode, cn::count_padding>::geometry(column);
+  BOOST_TEST((counting.out == cn::feature_maps(3, 1, 1)));
+  BOOST_TEST((cn::avg_pool<tall, down, pad_rows>::output(column) == cn::feature_maps(2, 1, 1)));
+  BOOST_TEST(run(counting, four) == (std::vector<float>{1, 3, 2}), boost::test_tools::per_element());
+  BOOST_TEST(run(cn::avg_pool<tall, down, pad_rows, cn::ceil_mode>::geometry(column), four) ==
+                 (std::vector<float>{1.5, 3, 4}),
+             boost::test_tools::per_element());
+
+  // 5x5, 2x2 windows dilated by 2 at stride 1: window (oy, ox) samples (oy, ox), (oy, ox + 2), (oy + 2, ox),
+  // (oy + 2, ox + 2), so out is 3x3. Cells with y + x odd hold 1000 and the others 5 y + x: a window whose
+  // corner has y + x even samples only even cells (max 5 (oy + 2) + ox + 2) and would see a 1000 next to
+  // them without the dilation; one with y + x odd samples only 1000s.
+  std::vector<float> board(25);
+  for (std::size_t y = 0; y < 5; ++y)
+    for (std::size_t x = 0; x < 5; ++x) board[y * 5 + x] = (y + x) % 2 ? 1000.0f : static_cast<float>(5 * y + x);
+  const auto dilated = cn::max_pool<cn::pool_size<2>, cn::strides<1>, cn::dilation<2>>::geometry(cn::feature_maps(5, 5, 1));
+  BOOST_TEST((dilated.out == cn::feature_maps(3, 3, 1)));
+  BOOST_TEST(run(dilated, board) == (std::vector<float>{12, 1000, 14, 1000, 18, 1000, 22, 1000, 24}),
+             boost::test_tools::per_element());
+  // The receptive field grows by the dilated extent, d (f - 1) = 2, not f - 1 = 1.
+  BOOST_TEST((cn::max_pool<cn::pool_size<2>, cn::strides<1>, cn::dilation<2>>::window(cn::feature_maps(5, 5, 1)).size ==
+              extent2{3, 3}));
 }
 
 BOOST_AUTO_TEST_CASE(max_pool_is_exact_and_ignores_padding) {

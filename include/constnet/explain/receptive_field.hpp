@@ -79,8 +79,9 @@ nonzero_pattern pattern_before(const nonzero_pattern& out) {
   constexpr auto g = Network::template layer_type<I>::geometry(Network::facts[I].input);
   using G = std::remove_cvref_t<decltype(g)>;
   if constexpr (std::is_same_v<G, conv2d_geometry> || std::is_same_v<G, pool2d_geometry>) {
-    extent2 size{}, dilation{1, 1};
-    if constexpr (std::is_same_v<G, conv2d_geometry>) size = g.kernel, dilation = g.dilation;
+    const extent2 dilation = g.dilation;
+    extent2 size{};
+    if constexpr (std::is_same_v<G, conv2d_geometry>) size = g.kernel;
     else size = g.window;
     for (std::size_t oy = 0; oy < g.out.h; ++oy)
       for (std::size_t ox = 0; ox < g.out.w; ++ox) {

@@ -13,7 +13,8 @@
 namespace constnet {
 
 enum class option_kind {
-  kernel, strides, dilation, pool_size, padding, activation, name, bias, epsilon, mix, count_padding, rate, max_value
+  kernel, strides, dilation, pool_size, padding, activation, name, bias, epsilon, mix, count_padding, ceil_mode, rate,
+  max_value
 };
 
 /// Kernel (filter) size f: kernel<3> is 3x3, kernel<1, 7> is 1 high and 7 wide.
@@ -126,6 +127,15 @@ struct mix {
 /// Without it the average is over the cells inside the image, as Keras does.
 struct count_padding {
   static constexpr option_kind kind = option_kind::count_padding;
+  static constexpr bool value = true;
+};
+
+/// Pooling's output size rounded up instead of down (PyTorch's ceil_mode=True, ONNX's ceil_mode=1):
+/// out = ceil((n + p_begin + p_end - f_eff) / s) + 1, less one when the last window would start past the
+/// input and its top/left padding, as PyTorch counts. The last window may then run past the bottom/right
+/// padding; the cells out there are ignored (see layers/pool2d.hpp).
+struct ceil_mode {
+  static constexpr option_kind kind = option_kind::ceil_mode;
   static constexpr bool value = true;
 };
 
