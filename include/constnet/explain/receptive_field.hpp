@@ -18,7 +18,9 @@
 // For a convolutional neuron the region's bounding box equals receptive_field_box (tests/unit/
 // receptive_fields.cpp checks this for VGG16 and the seed CNNs); the region has holes inside the box
 // only where a dilation or a stride larger than its window skips pixels. A flatten unit sees one
-// position's field, while facts[flatten].rf (as Keras-style summaries count it) spans the whole map.
+// position's field, while facts[flatten].rf (as Keras-style summaries count it) spans the whole map. A
+// zero_padding2d cell in the padding is a constant: its region is empty, while the field arithmetic
+// (which treats the padding as a 1x1 window's) still gives it a box.
 
 #include <algorithm>
 #include <cstddef>
