@@ -176,8 +176,9 @@ class model {
 
  public:
   /// A convolution whose kernel can also pool (Winograd: can_fuse_max_pool_2x2) followed by a 2x2
-  /// stride-2 unpadded max pool writes the pooled tensor itself, and the pool layer does nothing: the
-  /// convolution's full-size output is never stored. Not when that output is a tap, when the pool's
+  /// stride-2 max pool, unpadded, undilated and rounding down (no ceil_mode: the kernel writes only whole
+  /// 2x2 windows), writes the pooled tensor itself, and the pool layer does nothing: the convolution's
+  /// full-size output is never stored. Not when that output is a tap, when the pool's
   /// kernel is forced (a user measuring it), for the input-gradient pass (its backward reads the
   /// convolution's output) or under the reference policy (the oracle runs every layer as declared).
   /// forward_to(the convolution) still runs it unfused.
@@ -195,7 +196,8 @@ class model {
       constexpr pool2d_geometry pool = kernel_of<I + 1>::geometry;
       return !tapped[I] && !detail::forces_layer<Network, I + 1, Options...> &&
              kernel_of<I>::type::can_fuse_max_pool_2x2(kernel_of<I>::geometry) && pool.kind == pool_kind::max &&
-             pool.window == extent2{2, 2} && pool.stride == extent2{2, 2} && pool.pad == padding2{};
+             pool.window == extent2{2, 2} && pool.stride == extent2{2, 2} && pool.dilation == extent2{1, 1} &&
+             pool.pad == padding2{} && !pool.ceil_mode;
     }
   }();
   template <std::size_t I>
