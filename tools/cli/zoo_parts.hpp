@@ -20,5 +20,8 @@
 
 /// Every network compiled apart; each has a zoo_part_*.cpp that applies CONSTNET_CLI_DEFINE to it.
 #define CONSTNET_CLI_SEPARATE_NETWORKS(apply) \
+  apply(constnet::models::resnet50)           \
+  apply(constnet::models::resnet50v2)         \
+  apply(constnet::models::mobilenet_v2)       \
   apply(constnet::models::inception_v3)       \
   apply(constnet::models::xception)

@@ -19,6 +19,8 @@
 #include "constnet/models/fashion_mnist.hpp"
 #include "constnet/models/imagenet_classes.hpp"
 #include "constnet/models/inception.hpp"
+#include "constnet/models/mobilenet.hpp"
+#include "constnet/models/resnet.hpp"
 #include "constnet/models/seed_cnns.hpp"
 #include "constnet/models/vgg.hpp"
 #include "constnet/models/xception.hpp"
@@ -55,6 +57,12 @@ using zoo = std::tuple<
     zoo_entry<"vgg19", vgg19, "VGG19, 224x224x3, 1000 ImageNet classes, as keras.applications", imagenet_class_names>,
     zoo_entry<"vgg16_notop", vgg16_notop, "VGG16's convolutional part to block5_pool (7x7x512), as VGG16(include_top=False)">,
     zoo_entry<"vgg19_notop", vgg19_notop, "VGG19's convolutional part to block5_pool (7x7x512), as VGG19(include_top=False)">,
+    zoo_entry<"resnet50", resnet50, "ResNet50 (He et al.; Keras' v1), 224x224x3, 1000 ImageNet classes, as keras.applications",
+              imagenet_class_names>,
+    zoo_entry<"resnet50v2", resnet50v2, "ResNet50V2 (pre-activation), 224x224x3, 1000 ImageNet classes, as keras.applications",
+              imagenet_class_names>,
+    zoo_entry<"mobilenet_v2", mobilenet_v2, "MobileNetV2 (Sandler et al.), alpha 1.0, 224x224x3, 1000 ImageNet classes, as keras.applications",
+              imagenet_class_names>,
     zoo_entry<"inception_v3", inception_v3, "InceptionV3 (Szegedy et al.), 299x299x3, 1000 ImageNet classes, as keras.applications",
               imagenet_class_names>,
     zoo_entry<"xception", xception, "Xception (Chollet), 299x299x3, 1000 ImageNet classes, as keras.applications",
