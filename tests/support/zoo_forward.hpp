@@ -18,24 +18,11 @@
 
 namespace constnet::testing {
 
-/// He-normal kernels, then batch norm statistics and biases away from their trivial values. Moving
-/// variances in [1, 2] keep a deep stack's activations from growing layer after layer.
+/// He-normal kernels, batch norm statistics and biases away from their trivial values; moving variances
+/// in [1, 2] and gammas in [0.5, 1] keep a deep stack's activations from growing layer after layer.
 template <class Model>
 void zoo_weights(Model& m, std::uint64_t seed) {
-  he_normal(m, seed);
-  random_source random(seed + 1);
-  for (const layer_facts& f : Model::network_type::facts) {
-    auto w = m.layer_weights(f.index);
-    for (std::size_t t = 0; t < f.weight_tensor_count; ++t) {
-      const std::string_view name = f.weights[t].name.view();
-      for (float& v : w.subspan(f.weights[t].offset, f.weights[t].elements())) {
-        if (name == "bias" || name == "beta" || name == "moving_mean") v = static_cast<float>(random.uniform(-0.1, 0.1));
-        if (name == "gamma") v = static_cast<float>(random.uniform(0.5, 1.0));
-        if (name == "moving_variance") v = static_cast<float>(random.uniform(1.0, 2.0));
-      }
-    }
-  }
-  m.pack_weights();
+  randomize_weights(m, seed, {.shift = 0.1, .gamma_low = 0.5, .gamma_high = 1.0, .variance_low = 1.0, .variance_high = 2.0});
 }
 
 /// Runs Network with the reference and the default kernels (1 and 2 threads) and compares the output

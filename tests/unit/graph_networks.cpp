@@ -77,19 +77,7 @@ using net_r = graph<
 
 template <class Model>
 void random_weights(Model& m, std::uint64_t seed) {
-  he_normal(m, seed);
-  random_source random(seed + 1);
-  for (const layer_facts& f : Model::network_type::facts) {
-    auto w = m.layer_weights(f.index);
-    for (std::size_t t = 0; t < f.weight_tensor_count; ++t) {
-      const std::string_view name = f.weights[t].name.view();
-      for (float& v : w.subspan(f.weights[t].offset, f.weights[t].elements())) {
-        if (name == "bias" || name == "beta" || name == "moving_mean") v = static_cast<float>(random.uniform(-0.3, 0.3));
-        if (name == "gamma" || name == "moving_variance") v = static_cast<float>(random.uniform(0.5, 1.5));
-      }
-    }
-  }
-  m.pack_weights();
+  testing::randomize_weights(m, seed);
 }
 
 /// Which input pixels each pixel of every layer depends on, by walking every path back (structural:

@@ -160,21 +160,7 @@ constexpr float kernel_gain<net_p> = 3.0f;
 /// values, so that every term of every layer's gradient matters.
 template <class Model>
 void random_weights(Model& m, std::uint64_t seed) {
-  he_normal(m, seed);
-  random_source random(seed + 1);
-  for (const layer_facts& f : Model::network_type::facts) {
-    auto w = m.layer_weights(f.index);
-    for (std::size_t t = 0; t < f.weight_tensor_count; ++t) {
-      const std::string_view name = f.weights[t].name.view();
-      auto values = w.subspan(f.weights[t].offset, f.weights[t].elements());
-      for (float& v : values) {
-        if (name == "kernel") v *= kernel_gain<typename Model::network_type>;
-        if (name == "bias" || name == "beta" || name == "moving_mean") v = static_cast<float>(random.uniform(-0.3, 0.3));
-        if (name == "gamma" || name == "moving_variance") v = static_cast<float>(random.uniform(0.5, 1.5));
-      }
-    }
-  }
-  m.pack_weights();
+  testing::randomize_weights(m, seed, {.kernel_gain = kernel_gain<typename Model::network_type>});
 }
 
 /// The channel with the largest value among `values` that no ReLU has switched off or relu6 has
