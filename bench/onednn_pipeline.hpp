@@ -253,6 +253,8 @@ class pipeline {
 
   void add_max_pool(const std::string& name, const pool2d_geometry& g) {
     if (g.kind != pool_kind::max) throw std::runtime_error("onednn::pipeline: only max pooling");
+    if (g.dilation != extent2{1, 1} || g.ceil_mode)
+      throw std::runtime_error("onednn::pipeline: no dilated or ceil_mode pooling");
     const dnnl::pooling_forward::desc desc(
         dnnl::prop_kind::forward_inference, dnnl::algorithm::pooling_max, current_.get_desc(),
         any_desc({1, D(g.out.c), D(g.out.h), D(g.out.w)}), {D(g.stride.h), D(g.stride.w)},

@@ -26,6 +26,8 @@
 #include "constnet/layers/input.hpp"
 #include "constnet/layers/pool2d.hpp"
 #include "constnet/layers/separable_conv2d.hpp"
+#include "constnet/layers/relu.hpp"
+#include "constnet/layers/zero_padding2d.hpp"
 #include "constnet/network/sequential.hpp"
 #include "constnet/network/summary.hpp"
 #include "constnet/network/visit.hpp"

@@ -196,6 +196,8 @@ class double_network {
       bw::pool2d::run<double>(g, t[source].data(), dy.data(), dx.data(), batch);
     } else if constexpr (std::is_same_v<G, global_pool_geometry>) {
       bw::global_pool::run<double>(g, t[source].data(), dy.data(), dx.data(), batch);
+    } else if constexpr (std::is_same_v<G, zero_padding2d_geometry>) {
+      bw::zero_padding2d::run<double>(g, dy.data(), dx.data(), batch);
     } else if constexpr (std::is_same_v<G, batch_norm_geometry>) {
       bw::batch_norm::run<double>(g, layer_weights(I), dy.data(), dx.data(), batch);
     } else if constexpr (std::is_same_v<G, activation_geometry>) {

@@ -15,8 +15,8 @@ using namespace constnet;
 
 namespace {
 
-/// A chain of layers with the given output sizes (flat vectors), each writing a separate tensor unless
-/// told otherwise: enough to drive plan_arena without declaring network types.
+/// A chain of layers with the given output sizes (flat vectors), each reading the one before and writing
+/// a separate tensor unless told otherwise: enough to drive plan_arena without declaring network types.
 template <std::size_t N>
 constexpr std::array<layer_facts, N> chain(const std::array<std::size_t, N>& floats, const std::array<buffer_use, N>& uses) {
   std::array<layer_facts, N> facts{};
@@ -24,6 +24,12 @@ constexpr std::array<layer_facts, N> chain(const std::array<std::size_t, N>& flo
     facts[i].index = i;
     facts[i].output = features(floats[i]);
     facts[i].buffers = uses[i];
+    if (i > 0) {
+      facts[i].inputs.index[0] = i - 1;
+      facts[i].inputs.count = 1;
+      facts[i].input = facts[i - 1].output;
+      facts[i - 1].consumers = 1;
+    }
   }
   return facts;
 }

@@ -102,8 +102,8 @@ T pick_from(random_source& rng, const T (&values)[N]) {
 }
 bool chance(random_source& rng, double p) { return rng.uniform() < p; }
 
-constexpr activation all_activations[] = {activation::linear, activation::relu, activation::tanh,
-                                          activation::sigmoid, activation::softmax};
+constexpr activation all_activations[] = {activation::linear, activation::relu, activation::relu6,
+                                          activation::tanh,   activation::sigmoid, activation::softmax};
 /// Channel counts around the vector widths (4, 8, 16) and the register blocks (16, 32 output channels).
 constexpr std::size_t awkward_channels[] = {1, 3, 7, 8, 9, 15, 16, 17, 31, 33, 37};
 
@@ -141,14 +141,14 @@ cn::shape output_shape(const dense_geometry& g) { return cn::features(g.units); 
 cn::shape output_shape(const batch_norm_geometry& g) { return g.in; }
 cn::shape output_shape(const activation_geometry& g) { return g.in; }
 
-/// Max pooling, relu and linear involve no arithmetic: a fast kernel must return exactly the reference's values.
+/// Max pooling, relu, relu6 and linear involve no arithmetic: a fast kernel must return exactly the reference's values.
 [[maybe_unused]] bool exact(const conv2d_geometry&) { return false; }
 [[maybe_unused]] bool exact(const pool2d_geometry& g) { return g.kind == pool_kind::max; }
 [[maybe_unused]] bool exact(const global_pool_geometry& g) { return g.kind == pool_kind::max; }
 [[maybe_unused]] bool exact(const dense_geometry&) { return false; }
 [[maybe_unused]] bool exact(const batch_norm_geometry&) { return false; }
 [[maybe_unused]] bool exact(const activation_geometry& g) {
-  return g.act == activation::linear || g.act == activation::relu;
+  return g.act == activation::linear || g.act == activation::relu || g.act == activation::relu6;
 }
 
 std::string text(const cn::shape& s) {
@@ -180,6 +180,8 @@ std::string describe(const pool2d_geometry& g) {
     << text(g.stride) << " " << text(g.pad);
   if (g.kind == pool_kind::mixed) o << " lambda " << g.lambda;
   if (g.count_padding) o << " count_padding";
+  if (g.dilation != cn::extent2{1, 1}) o << " dilation " << text(g.dilation);
+  if (g.ceil_mode) o << " ceil_mode";
   return o.str();
 }
 std::string describe(const global_pool_geometry& g) { return "global_" + text(g.kind) + "_pool " + text(g.in); }
@@ -240,14 +242,18 @@ std::vector<float> random_weights(const activation_geometry&, random_source&) { 
 
 /// Input styles: 0 uniform [0, 1) (what the tolerance argument assumes); for pooling also 1 all negative
 /// (padding must never win a max) and 2 small integers -2..1 (ties and exact zeros); for activations 3,
-/// uniform [-4, 4) (pre-activations of both signs, softmax inputs far apart).
+/// uniform [-8, 8) (pre-activations of both signs and past relu6's ceiling, softmax inputs far apart);
+/// for relu6 convolutions and dense layers 4, uniform [0, 3): sums of standard deviation about 2.5, so
+/// some outputs pass 6 (the tolerance argument holds with errors three times as large, against a
+/// tolerance scaled by max |reference| = 6).
 std::vector<float> random_input(std::size_t count, int style, random_source& rng) {
   std::vector<float> v(count);
   for (float& x : v) {
     switch (style) {
       case 1: x = static_cast<float>(rng.uniform(-1.0, -1e-3)); break;
       case 2: x = static_cast<float>(static_cast<int>(pick(rng, 0, 3)) - 2); break;
-      case 3: x = static_cast<float>(rng.uniform(-4.0, 4.0)); break;
+      case 3: x = static_cast<float>(rng.uniform(-8.0, 8.0)); break;
+      case 4: x = static_cast<float>(rng.uniform(0.0, 3.0)); break;
       default: x = static_cast<float>(rng.uniform());
     }
   }
@@ -266,7 +272,8 @@ struct kernel_case {
 // ---------------------------------------------------------------------------------------------------------
 // Padding and output size per axis. TensorFlow's 'same': out = ceil(n / s), total padding
 // max((out - 1) s + f_eff - n, 0), the odd cell after. Output size always from the library's formula
-// floor((n + before + after - f_eff) / s) + 1, f_eff = d (f - 1) + 1.
+// floor((n + before + after - f_eff) / s) + 1, f_eff = d (f - 1) + 1; pooling's ceil_mode rounds up
+// instead and drops a last window that would start past the input and its leading padding.
 
 enum class pad_mode { valid, same, explicit_cells };
 
@@ -276,7 +283,7 @@ struct axis_layout {
 };
 
 axis_layout place_axis(std::size_t n, std::size_t f, std::size_t s, std::size_t d, pad_mode mode, std::size_t before,
-                       std::size_t after) {
+                       std::size_t after, bool ceil_mode = false) {
   const std::size_t span = d * (f - 1) + 1;
   axis_layout a;
   if (mode == pad_mode::valid) before = after = 0;
@@ -289,6 +296,10 @@ axis_layout place_axis(std::size_t n, std::size_t f, std::size_t s, std::size_t 
   }
   if (n + before + after < span) return a;
   a = {true, (n + before + after - span) / s + 1, before, after};
+  if (ceil_mode && mode != pad_mode::same) {
+    a.out = (n + before + after - span + s - 1) / s + 1;
+    if ((a.out - 1) * s >= n + before) --a.out;
+  }
   if (mode == pad_mode::same) BOOST_REQUIRE(a.out == (n + s - 1) / s);
   return a;
 }
@@ -303,7 +314,7 @@ std::size_t conv_macs(const conv2d_geometry& g, std::size_t images) {
 std::vector<kernel_case<conv2d_geometry>> conv_cases() {
   std::vector<kernel_case<conv2d_geometry>> cases;
   const auto add = [&](const conv2d_geometry& g, std::size_t images, std::string origin) {
-    cases.push_back({g, images, false, 0, std::move(origin)});
+    cases.push_back({g, images, false, g.act == activation::relu6 ? 4 : 0, std::move(origin)});
   };
   using cn::feature_maps;
   using namespace cn;  // layer templates and their options, only here
@@ -345,6 +356,13 @@ std::vector<kernel_case<conv2d_geometry>> conv_cases() {
       "5 channels, 5x3, padding taller than the kernel, batch 3");
   add(conv2d<16, kernel<3>, act::softmax, no_bias>::geometry(feature_maps(4, 3, 9)), 1,
       "9 channels, 3x3 valid on a 3-wide image, softmax, no bias");
+  // relu6 in every kernel's epilogue: Winograd F4 and F2, along rows, and both direct schedules.
+  add(conv2d<24, kernel<3>, same, act::relu6>::geometry(feature_maps(26, 25, 32)), 1, "relu6, Winograd F4 shape");
+  add(conv2d<40, kernel<3>, same, act::relu6>::geometry(feature_maps(9, 11, 16)), 2, "relu6, Winograd F2 shape");
+  add(conv2d<16, kernel<3>, same, act::relu6>::geometry(feature_maps(5, 40, 8)), 2, "relu6, Winograd-rows shape");
+  add(conv2d<32, kernel<3>, strides<2>, same, act::relu6>::geometry(feature_maps(17, 17, 3)), 1,
+      "relu6, MobileNetV2's first layer shape, stride 2");
+  add(conv2d<37, kernel<1>, act::relu6, no_bias>::geometry(feature_maps(7, 9, 64)), 1, "relu6, 1x1 expansion");
 
   random_source rng(0xc0112d);
   const std::size_t wanted = cases.size() + scaled(400);
@@ -393,7 +411,32 @@ std::vector<kernel_case<pool2d_geometry>> pool_cases() {
     add(mixed_pool<mix<3, 4>, pool_size<2>, same, count_padding>::geometry(feature_maps(5, 5, 8)), 2, style,
         "mixed 3/4 same count_padding");
     add(max_pool<pool_size<1>>::geometry(feature_maps(1, 1, 1)), 4, style, "1x1 window on 1x1x1");
+    // PyTorch's dilation and ceil_mode: windows that sample every d-th cell, and last windows that run
+    // past the image and its padding.
+    add(max_pool<pool_size<3>, strides<2>, ceil_mode>::geometry(feature_maps(8, 9, 37)), 2, style,
+        "3x3/2 max ceil_mode (torchvision GoogLeNet)");
+    add(max_pool<pool_size<3>, strides<1>, dilation<2>, pad<1>>::geometry(feature_maps(9, 10, 17)), 1, style,
+        "3x3/1 max dilation 2, padded");
+    add(max_pool<pool_size<2>, strides<2>, dilation<2, 3>, ceil_mode>::geometry(feature_maps(11, 13, 33)), 3, style,
+        "2x2/2 max dilation 2x3 ceil_mode");
+    add(avg_pool<pool_size<3>, strides<2>, pad<1>, ceil_mode, count_padding>::geometry(feature_maps(10, 10, 9)), 2,
+        style, "3x3/2 average pad 1 ceil_mode count_padding: the last window runs past the padding");
+    add(avg_pool<pool_size<3>, strides<2>, ceil_mode>::geometry(feature_maps(6, 7, 16)), 1, style,
+        "3x3/2 average ceil_mode");
+    add(mixed_pool<mix<1, 4>, pool_size<3>, strides<2>, pad<1, 0, 1, 0>, ceil_mode, count_padding>::geometry(
+            feature_maps(8, 8, 8)),
+        2, style, "mixed 1/4 ceil_mode count_padding, padding top and left");
   }
+  // Whether every window samples an input cell along an axis, as the layers require.
+  const auto sees_input = [](std::size_t n, std::size_t out, std::size_t f, std::size_t s, std::size_t d,
+                             std::size_t before) {
+    for (std::size_t o = 0; o < out; ++o) {
+      bool seen = false;
+      for (std::size_t k = 0; k < f; ++k) seen = seen || (o * s + k * d >= before && o * s + k * d - before < n);
+      if (!seen) return false;
+    }
+    return true;
+  };
   random_source rng(0x9001);
   const std::size_t wanted = cases.size() + scaled(400);
   for (std::size_t attempt = 0; cases.size() < wanted; ++attempt) {
@@ -402,18 +445,24 @@ std::vector<kernel_case<pool2d_geometry>> pool_cases() {
     const std::size_t fh = pick(rng, 1, 5), fw = chance(rng, 0.5) ? fh : pick(rng, 1, 5);
     const std::size_t sh = pick(rng, 1, 3), sw = chance(rng, 0.5) ? sh : pick(rng, 1, 3);
     const auto mode = static_cast<pad_mode>(pick(rng, 0, 2));
-    // Explicit padding below the window on every side, or some window would hold only padding.
-    const auto y = place_axis(h, fh, sh, 1, mode, pick(rng, 0, fh - 1), pick(rng, 0, fh - 1));
-    const auto x = place_axis(w, fw, sw, 1, mode, pick(rng, 0, fw - 1), pick(rng, 0, fw - 1));
     g.kind = static_cast<pool_kind>(pick(rng, 0, 2));
+    // Dilation on max pools only; ceil_mode with valid and explicit padding.
+    g.dilation = g.kind == pool_kind::max && chance(rng, 0.3) ? cn::extent2{pick(rng, 1, 3), pick(rng, 1, 3)}
+                                                              : cn::extent2{1, 1};
+    g.ceil_mode = mode != pad_mode::same && chance(rng, 0.4);
+    // Explicit padding below the window on every side, or some window would hold only padding.
+    const auto y = place_axis(h, fh, sh, g.dilation.h, mode, pick(rng, 0, fh - 1), pick(rng, 0, fh - 1), g.ceil_mode);
+    const auto x = place_axis(w, fw, sw, g.dilation.w, mode, pick(rng, 0, fw - 1), pick(rng, 0, fw - 1), g.ceil_mode);
     const std::size_t den = pick(rng, 1, 8), num = pick(rng, 0, den);
     g.lambda = g.kind == pool_kind::mixed ? static_cast<double>(num) / static_cast<double>(den)
                                           : (g.kind == pool_kind::max ? 1.0 : 0.0);
     g.count_padding = g.kind != pool_kind::max && chance(rng, 0.5);
     const std::size_t images = pick(rng, 1, 4);
     const int style = static_cast<int>(pick(rng, 0, 2));
-    if (!y.fits || !x.fits) continue;
-    BOOST_REQUIRE(y.before < fh && y.after < fh && x.before < fw && x.after < fw);
+    if (!y.fits || !x.fits || !sees_input(h, y.out, fh, sh, g.dilation.h, y.before) ||
+        !sees_input(w, x.out, fw, sw, g.dilation.w, x.before))
+      continue;
+    if (g.dilation == cn::extent2{1, 1}) BOOST_REQUIRE(y.before < fh && y.after < fh && x.before < fw && x.after < fw);
     g.in = cn::feature_maps(h, w, c);
     g.out = cn::feature_maps(y.out, x.out, c);
     g.window = {fh, fw};
@@ -447,7 +496,7 @@ std::vector<kernel_case<global_pool_geometry>> global_pool_cases() {
 std::vector<kernel_case<dense_geometry>> dense_cases() {
   std::vector<kernel_case<dense_geometry>> cases;
   const auto add = [&](const dense_geometry& g, std::size_t images, std::string origin) {
-    cases.push_back({g, images, false, 0, std::move(origin)});
+    cases.push_back({g, images, false, g.act == activation::relu6 ? 4 : 0, std::move(origin)});
   };
   using cn::features;
   using namespace cn;
@@ -461,6 +510,8 @@ std::vector<kernel_case<dense_geometry>> dense_cases() {
   // block, and a group followed by a lone partial block.
   add(dense<170, act::relu>::geometry(features(2048)), 1, "GEMV in groups of blocks: 2048 -> 170 relu");
   add(dense<100, act::tanh>::geometry(features(300)), 1, "GEMV, a group and a lone block: 300 -> 100 tanh");
+  add(dense<170, act::relu6>::geometry(features(700)), 1, "GEMV relu6: 700 -> 170");
+  add(dense<37, act::relu6>::geometry(features(1500)), 5, "relu6, passes over chunks: 1500 -> 37, batch 5");
   random_source rng(0xde15e);
   const std::size_t wanted = cases.size() + scaled(250);
   for (std::size_t i = 0; cases.size() < wanted; ++i) {
@@ -792,6 +843,34 @@ struct max_pool_from_zero {
   }
 };
 
+/// Pools adjacent cells where the window is dilated.
+struct pool_without_dilation {
+  static constexpr std::string_view name = "f32_pool2d_mutant_no_dilation_scalar";
+  static constexpr bool supports(const pool2d_geometry&) { return true; }
+  static constexpr std::size_t scratch_bytes(const pool2d_geometry&, std::size_t) { return 0; }
+  static void run(const pool2d_geometry& g, std::span<const float> w, const float* in, float* out, std::byte* s,
+                  std::size_t n) {
+    pool2d_geometry wrong = g;
+    wrong.dilation = {1, 1};
+    kn::reference::pool2d::run(wrong, w, in, out, s, n);
+  }
+};
+
+/// count_padding dividing by the whole window even where a ceil_mode window runs past the padded map
+/// (as if the padding went on below and to the right).
+struct average_over_whole_window {
+  static constexpr std::string_view name = "f32_pool2d_mutant_whole_window_divisor_scalar";
+  static constexpr bool supports(const pool2d_geometry&) { return true; }
+  static constexpr std::size_t scratch_bytes(const pool2d_geometry&, std::size_t) { return 0; }
+  static void run(const pool2d_geometry& g, std::span<const float> w, const float* in, float* out, std::byte* s,
+                  std::size_t n) {
+    pool2d_geometry wrong = g;
+    wrong.pad.bottom += g.window.h;
+    wrong.pad.right += g.window.w;
+    kn::reference::pool2d::run(wrong, w, in, out, s, n);
+  }
+};
+
 /// Forgets the last output when the unit count is not a multiple of 8 (a vector tail), leaving it unwritten.
 struct dense_without_tail {
   static constexpr std::string_view name = "f32_dense_mutant_no_tail_scalar";
@@ -1048,6 +1127,7 @@ BOOST_AUTO_TEST_CASE(kernel_names_say_dtype_operation_and_isa) {
   check_names_and_lists<cn::separable_conv2d_geometry>({"separable"});
   check_names_and_lists<batch_norm_geometry>({"batch_norm", "batchnorm"});
   check_names_and_lists<activation_geometry>({"activation", "relu", "tanh", "sigmoid", "softmax"});
+  check_names_and_lists<cn::zero_padding2d_geometry>({"zero_padding"});
 }
 
 BOOST_AUTO_TEST_CASE(conv2d_kernels_match_the_reference) { check_every_kernel("conv2d", conv_cases(), 1000); }
@@ -1061,6 +1141,34 @@ BOOST_AUTO_TEST_CASE(batch_norm_kernels_match_the_reference) {
 }
 BOOST_AUTO_TEST_CASE(activation_kernels_match_the_reference) {
   check_every_kernel("activation", activation_cases(), 6000);
+}
+
+// The relu6 cases above test the clamp at 6 only if the reference's outputs reach it: in each kind, some
+// outputs of relu6 cases must be exactly 6 and some strictly between 0 and 6.
+template <class G>
+void relu6_outputs(const std::vector<kernel_case<G>>& cases, std::uint64_t seed, std::size_t& at_six, std::size_t& between) {
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    if (cases[i].g.act != activation::relu6) continue;
+    random_source rng(seed + i);  // the data compare_kernels gives case i
+    const std::vector<float> weights = random_weights(cases[i].g, rng);
+    const std::vector<float> x = random_input(cases[i].images * input_floats(cases[i].g), cases[i].style, rng);
+    std::string ignored;
+    for (float y : run_kernel<typename kn::reference_for<G>::type>(cases[i], weights, x, false, ignored)) {
+      at_six += y == 6.0f;
+      between += y > 0.0f && y < 6.0f;
+    }
+  }
+}
+BOOST_AUTO_TEST_CASE(relu6_cases_reach_the_ceiling) {
+  std::size_t conv_six = 0, conv_between = 0, dense_six = 0, dense_between = 0;
+  relu6_outputs(conv_cases(), 1000, conv_six, conv_between);
+  relu6_outputs(dense_cases(), 4000, dense_six, dense_between);
+  BOOST_TEST_MESSAGE("relu6 outputs at 6 / inside (0, 6): conv " << conv_six << " / " << conv_between << ", dense "
+                                                                 << dense_six << " / " << dense_between);
+  BOOST_TEST(conv_six > 100u);
+  BOOST_TEST(conv_between > 1000u);
+  BOOST_TEST(dense_six > 10u);
+  BOOST_TEST(dense_between > 100u);
 }
 
 BOOST_AUTO_TEST_CASE(the_comparison_catches_broken_kernels) {
@@ -1082,6 +1190,27 @@ BOOST_AUTO_TEST_CASE(the_comparison_catches_broken_kernels) {
   });
   BOOST_TEST(!negative_max.empty());
   BOOST_TEST((mutant_failures<pool2d_geometry, mutants::max_pool_from_zero>(negative_max, 2000) == negative_max.size()));
+
+  // Dilated windows, and count_padding averages of ceil_mode windows that run past the padded map.
+  using pool_case = kernel_case<pool2d_geometry>;
+  const auto dilated_pools = only(pool_cases(), [](const pool_case& c) {
+    return (c.g.dilation.h > 1 && c.g.window.h > 1) || (c.g.dilation.w > 1 && c.g.window.w > 1);
+  });
+  const std::size_t no_pool_dilation = mutant_failures<pool2d_geometry, mutants::pool_without_dilation>(dilated_pools, 2000);
+  BOOST_TEST_MESSAGE("pooling without dilation: caught on " << no_pool_dilation << " of " << dilated_pools.size()
+                                                            << " dilated pools");
+  BOOST_TEST(dilated_pools.size() >= 20u);
+  BOOST_TEST(no_pool_dilation * 10 >= dilated_pools.size() * 9);
+  const auto overhanging = only(pool_cases(), [](const pool_case& c) {
+    const cn::pool2d_geometry& g = c.g;
+    // Inputs of one sign (not style 2's small integers, whose sums may be 0) and a weight on the average,
+    // so that a wrong divisor changes the output.
+    return c.style != 2 && g.lambda < 1.0 && g.count_padding &&
+           ((g.out.h - 1) * g.stride.h + g.window.h > g.pad.top + g.in.h + g.pad.bottom ||
+            (g.out.w - 1) * g.stride.w + g.window.w > g.pad.left + g.in.w + g.pad.right);
+  });
+  BOOST_TEST(overhanging.size() >= 8u);
+  BOOST_TEST((mutant_failures<pool2d_geometry, mutants::average_over_whole_window>(overhanging, 2000) == overhanging.size()));
 
   const auto tails = only(dense_cases(), [](const kernel_case<dense_geometry>& c) { return c.g.units % 8 != 0; });
   BOOST_TEST((mutant_failures<dense_geometry, mutants::dense_without_tail>(tails, 4000) == tails.size()));

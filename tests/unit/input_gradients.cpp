@@ -1,12 +1,13 @@
 // Input gradients (explain/gradient_model.hpp) against central finite differences.
 //
-// Five small random networks (one a graph, net_g) cover every layer kind: conv2d (strides 1 and 2, same / explicit / valid
-// padding, dilation, every activation), max pooling with overlapping and padded windows, average pooling
-// with and without count_padding, mixed pooling, both global pools, dense, flatten, dropout, batch_norm
-// and Activation layers (relu, softmax); depthwise_conv2d and separable_conv2d (net_d: strides 1 and 2,
-// same / valid / explicit padding, dilation 2, depth multipliers 1, 2 and 3, with and without bias,
-// every activation). For each objective (a filter of every layer, a neuron, a class
-// logit):
+// Six small random networks (one a graph, net_g) cover every layer kind: conv2d (strides 1 and 2, same /
+// explicit / valid padding, dilation, every activation), max pooling with overlapping, padded, dilated and
+// ceil_mode windows, average pooling with and without count_padding (and in ceil_mode, its last windows
+// past the padding), mixed pooling, both global pools, dense, flatten, dropout, batch_norm, zero padding,
+// Activation and ReLU layers (relu, relu6, softmax); depthwise_conv2d and separable_conv2d (net_d:
+// strides 1 and 2, same / valid / explicit padding, dilation 2, depth multipliers 1, 2 and 3, with and
+// without bias, every activation); add and concatenate (net_g). For each objective (a filter of every
+// layer, a neuron, a class logit):
 //   1. the backward kernels in double (tests/support/double_network.hpp) against central differences of
 //      the double forward (the reference kernels for double), h = 1e-5: truncation error ~h^2 * f''' and
 //      rounding ~1e-16 / h are both below 1e-9 for values of order 1, so |analytic - numeric| <=
@@ -21,7 +22,9 @@
 // dx is 0 (dz zero under the whole window) it must be exactly 0.
 // The networks' activations are checked to be away from the kinks finite differences cannot cross: no
 // two values of a max-pool window within 1e-4 of each other (near-ties; a window of ReLU zeros is
-// harmless), no ReLU input within 1e-4 of 0 (a step of h = 1e-5 moves them by about 1e-5).
+// harmless), no ReLU input within 1e-4 of 0 and no relu6 input within 1e-4 of 0 or 6 (a step of
+// h = 1e-5 moves them by about 1e-5). net_p's relu6 layers are checked to have inputs on both sides of
+// 6, so both of relu6's flat parts and its slope are exercised.
 
 #include <boost/test/unit_test.hpp>
 
@@ -88,6 +91,32 @@ using net_d = sequential<
     flatten<>,
     dense<3, act::softmax>>;
 
+/// The layers MobileNetV2, ResNet and PyTorch models add. Sizes: 13x12 padded to 14x15, 12x13 after the
+/// relu6 conv and the dilated pool (padded by 1, a 3x3 extent), 6x6 after the ceil_mode max pool (its
+/// last row of windows reaches one row past the 12-row map), 4x4 after the ceil_mode average (its last
+/// windows reach past the padding: 8-row padded map, windows from rows 0, 2, 4, 6), 2x2 after a ceil_mode
+/// average without padding (windows from rows 0 and 2 of 4). Its kernels are 3 times He-normal
+/// (kernel_gain) so that relu6 inputs pass 6.
+using net_p = sequential<
+    input<13, 12, 2>,
+    zero_padding2d<pad<0, 1, 2, 1>>,
+    conv2d<4, kernel<3>, act::relu6>,
+    max_pool<pool_size<2>, strides<1>, dilation<2>, pad<1>>,
+    conv2d<5, kernel<3>, same>,
+    relu6<>,
+    max_pool<pool_size<3>, strides<2>, ceil_mode>,
+    avg_pool<pool_size<3>, strides<2>, pad<1>, ceil_mode, count_padding>,
+    avg_pool<pool_size<3>, strides<2>, ceil_mode>,
+    flatten<>,
+    dense<6>,
+    relu<>,
+    dense<3>>;
+static_assert(net_p::facts[2].output == feature_maps(12, 13, 4));
+static_assert(net_p::facts[3].output == feature_maps(12, 13, 4));
+static_assert(net_p::facts[6].output == feature_maps(6, 6, 5));
+static_assert(net_p::facts[7].output == feature_maps(4, 4, 5));
+static_assert(net_p::facts[8].output == feature_maps(2, 2, 5));
+
 /// 3x3 convolutions whose backward runs on Winograd: F4 where the layer's input is 24+ on its shorter
 /// side, F2 below (the transposed geometry's output is the layer's input).
 using net_w = sequential<
@@ -120,8 +149,15 @@ using net_g = graph<
     concatenate<named<"heads">, from<"fc_a", "fc_b", "gap">>,
     dense<4, act::softmax, named<"classes">>>;
 
-/// He-normal kernels, then biases and batch_norm statistics away from their trivial values, so that every
-/// term of every layer's gradient matters.
+
+/// How much larger than He-normal a network's kernels are.
+template <class Network>
+constexpr float kernel_gain = 1.0f;
+template <>
+constexpr float kernel_gain<net_p> = 3.0f;
+
+/// He-normal kernels (times kernel_gain), then biases and batch_norm statistics away from their trivial
+/// values, so that every term of every layer's gradient matters.
 template <class Model>
 void random_weights(Model& m, std::uint64_t seed) {
   he_normal(m, seed);
@@ -132,6 +168,7 @@ void random_weights(Model& m, std::uint64_t seed) {
       const std::string_view name = f.weights[t].name.view();
       auto values = w.subspan(f.weights[t].offset, f.weights[t].elements());
       for (float& v : values) {
+        if (name == "kernel") v *= kernel_gain<typename Model::network_type>;
         if (name == "bias" || name == "beta" || name == "moving_mean") v = static_cast<float>(random.uniform(-0.3, 0.3));
         if (name == "gamma" || name == "moving_variance") v = static_cast<float>(random.uniform(0.5, 1.5));
       }
@@ -140,20 +177,36 @@ void random_weights(Model& m, std::uint64_t seed) {
   m.pack_weights();
 }
 
-/// The objectives checked: a filter of every layer, a neuron of every map (the most active channel at
-/// its position, so that no ReLU has it switched off), class 1 of every layer with an activation.
+/// The channel with the largest value among `values` that no ReLU has switched off or relu6 has
+/// clamped (exactly 0 or 6: flat there, so an objective on it would not depend on the input); `count`
+/// when every value is clamped.
+std::size_t most_active_unclamped(const double* values, std::size_t count) {
+  std::size_t best = count;
+  for (std::size_t c = 0; c < count; ++c)
+    if (values[c] != 0.0 && values[c] != 6.0 && (best == count || values[c] > values[best])) best = c;
+  return best;
+}
+
+/// The objectives checked: a filter of every layer (channel 1 of a map; the most active unclamped unit
+/// of a flat layer), a neuron of every map (the most active unclamped channel at the centre, or at the
+/// first position after it in row order that has one), class 1 of every layer with an activation.
 /// t: the first image's activations.
 template <class Network>
 std::vector<objective> objectives_of(const std::vector<std::vector<double>>& t) {
   std::vector<objective> all;
   for (std::size_t i = 1; i < Network::size; ++i) {
     const shape& s = Network::facts[i].output;
-    all.push_back(objective::filter(i, s.c > 1 ? 1 : 0));
     if (s.rank == 3) {
-      const std::size_t y = s.h / 2, x = (s.w - 1) / 2;
-      const double* pixel = t[i].data() + (y * s.w + x) * s.c;
-      const auto top = static_cast<std::size_t>(std::max_element(pixel, pixel + s.c) - pixel);
-      all.push_back(objective::neuron(i, top, y, x));
+      all.push_back(objective::filter(i, s.c > 1 ? 1 : 0));
+      const std::size_t centre = s.h / 2 * s.w + (s.w - 1) / 2, positions = s.h * s.w;
+      for (std::size_t k = 0; k < positions; ++k) {
+        const std::size_t p = (centre + k) % positions, c = most_active_unclamped(t[i].data() + p * s.c, s.c);
+        if (c == s.c) continue;
+        all.push_back(objective::neuron(i, c, p / s.w, p % s.w));
+        break;
+      }
+    } else {
+      all.push_back(objective::filter(i, std::min(most_active_unclamped(t[i].data(), s.c), s.c - 1)));
     }
     // Before a softmax (fused or an Activation layer) this is the logit; elsewhere the filter.
     const std::string_view type = Network::facts[i].type;
@@ -177,15 +230,29 @@ template <class Network>
 void require_away_from_kinks(const testing::double_network<Network>& d, const std::vector<double>& input,
                              std::size_t batch) {
   const auto t = d.forward(input, batch);
+  std::size_t relu6_layers = 0, relu6_above = 0, relu6_inside = 0;
   visit_layers<Network>([&](std::size_t i, const layer_facts& f) {
     if (i == 0) return;
-    if (d.fused_activation(i) == activation::relu) {
-      const auto z = d.pre_activation(i, t, batch);
-      for (double v : z) BOOST_REQUIRE_MESSAGE(std::abs(v) > 1e-4, f.name.view() << ": a ReLU input at " << v);
-    }
-    if (d.activation_layer(i) == activation::relu)
-      for (double v : t[f.inputs.front()]) BOOST_REQUIRE_MESSAGE(std::abs(v) > 1e-4, f.name.view() << ": a ReLU input at " << v);
+    auto check_inputs = [&](activation act, const std::vector<double>& z) {
+      if (act != activation::relu && act != activation::relu6) return;
+      relu6_layers += act == activation::relu6;
+      for (double v : z) {
+        BOOST_REQUIRE_MESSAGE(std::abs(v) > 1e-4, f.name.view() << ": a " << to_string(act) << " input at " << v);
+        if (act != activation::relu6) continue;
+        BOOST_REQUIRE_MESSAGE(std::abs(v - 6) > 1e-4, f.name.view() << ": a relu6 input at " << v);
+        relu6_above += v > 6;
+        relu6_inside += v > 0 && v < 6;
+      }
+    };
+    if (d.fused_activation(i) != activation::linear) check_inputs(d.fused_activation(i), d.pre_activation(i, t, batch));
+    check_inputs(d.activation_layer(i), t[f.inputs.front()]);
   });
+  if (relu6_layers > 0) {
+    BOOST_TEST_MESSAGE(relu6_layers << " relu6 layers: " << relu6_above << " inputs above 6, " << relu6_inside
+                                    << " between 0 and 6");
+    BOOST_REQUIRE(relu6_above > 0u);
+    BOOST_REQUIRE(relu6_inside > 0u);
+  }
   // Max windows: checked on every pooling layer whose kind takes a max (max, mixed, global max).
   [&]<std::size_t... I>(std::index_sequence<I...>) {
     (
@@ -203,13 +270,14 @@ void require_away_from_kinks(const testing::double_network<Network>& d, const st
                       std::vector<double> window;
                       for (std::size_t ky = 0; ky < g.window.h; ++ky)
                         for (std::size_t kx = 0; kx < g.window.w; ++kx) {
-                          const long iy = static_cast<long>(oy * g.stride.h + ky) - static_cast<long>(g.pad.top);
-                          const long ix = static_cast<long>(ox * g.stride.w + kx) - static_cast<long>(g.pad.left);
+                          const long iy = static_cast<long>(oy * g.stride.h + ky * g.dilation.h) - static_cast<long>(g.pad.top);
+                          const long ix = static_cast<long>(ox * g.stride.w + kx * g.dilation.w) - static_cast<long>(g.pad.left);
                           if (iy < 0 || ix < 0 || iy >= static_cast<long>(g.in.h) || ix >= static_cast<long>(g.in.w)) continue;
                           window.push_back(x[n * g.in.elements() + (static_cast<std::size_t>(iy) * g.in.w + static_cast<std::size_t>(ix)) * g.in.c + c]);
                         }
                       std::sort(window.rbegin(), window.rend());
-                      if (window.size() > 1 && window[0] != 0.0)  // tied ReLU zeros pass no gradient either way
+                      // Tied ReLU zeros and relu6 sixes pass no gradient either way (the max is flat there).
+                      if (window.size() > 1 && window[0] != 0.0 && window[0] != 6.0)
                         BOOST_REQUIRE_MESSAGE(window[0] - window[1] > 1e-4, Network::facts[I].name.view() << ": a near-tie in a max window");
                     }
             } else if constexpr (std::is_same_v<G, global_pool_geometry>) {
@@ -292,6 +360,7 @@ BOOST_AUTO_TEST_CASE(double_backward_matches_finite_differences) {
   check_double_against_finite_differences<net_b>(12);
   check_double_against_finite_differences<net_c>(13);
   check_double_against_finite_differences<net_d>(14);
+  check_double_against_finite_differences<net_p>(14);
   check_double_against_finite_differences<net_g>(15);
 }
 
@@ -300,6 +369,7 @@ BOOST_AUTO_TEST_CASE(reference_gradient_model_matches_double) {
   check_model_against_double<net_b, kernels::reference_only>(12);
   check_model_against_double<net_c, kernels::reference_only>(13);
   check_model_against_double<net_d, kernels::reference_only>(14);
+  check_model_against_double<net_p, kernels::reference_only>(14);
   check_model_against_double<net_g, kernels::reference_only>(15);
 }
 
@@ -308,6 +378,7 @@ BOOST_AUTO_TEST_CASE(fast_gradient_model_matches_double) {
   check_model_against_double<net_b, threads<2>>(12);
   check_model_against_double<net_c, batch<2>, threads<2>>(13);
   check_model_against_double<net_d, batch<2>, threads<2>>(14);
+  check_model_against_double<net_p, batch<2>, threads<2>>(14);
   check_model_against_double<net_g, batch<2>, threads<2>>(15);
 }
 

@@ -245,6 +245,29 @@ BOOST_AUTO_TEST_CASE(depthwise_and_separable_kernels_in_both_conventions) {
   });
 }
 
+// A ReLU layer (Keras' ReLU, PyTorch's nn.ReLU or ReLU6 module) between a flatten and a dense keeps the
+// features in order, so a PyTorch file's dense kernel, whose inputs are in C,H,W order, is permuted
+// through it as through dropout or an Activation. The file is built with the index formula written out.
+BOOST_AUTO_TEST_CASE(a_relu_layer_between_flatten_and_dense_keeps_the_pytorch_order) {
+  using net = sequential<input<2, 3, 2>, flatten<>, relu6<>, dense<4, named<"fc">>>;
+  auto original = std::make_unique<model<net>>();
+  randomize(*original, 8);
+  const tensor_set keras = to_tensor_set(*original, convention::keras);
+  const std::vector<float> w = floats(*keras.find("fc.kernel"));  // [in (y, x, c)][4]
+  std::vector<float> out_in(4 * 12);                               // [4][in (c, y, x)]
+  for (std::size_t y = 0; y < 2; ++y)
+    for (std::size_t x = 0; x < 3; ++x)
+      for (std::size_t c = 0; c < 2; ++c)
+        for (std::size_t u = 0; u < 4; ++u) out_in[u * 12 + (c * 2 + y) * 3 + x] = w[((y * 3 + x) * 2 + c) * 4 + u];
+  building_set pytorch;
+  pytorch.set.metadata()["convention"] = "pytorch";
+  pytorch.add("fc.kernel", {4, 12}, out_in);
+  pytorch.add("fc.bias", {4}, floats(*keras.find("fc.bias")));
+  auto loaded = std::make_unique<model<net>>();
+  io::load_weights(*loaded, pytorch.set, convention::pytorch);
+  BOOST_TEST(same_weights(*loaded, *original));
+}
+
 BOOST_AUTO_TEST_CASE(half_and_bfloat_files_load_exactly) {
   // Values k / 64 with |k| <= 64 have at most 7 significant bits: exact in F16 and BF16, so the loaded
   // weights must equal them bit for bit.

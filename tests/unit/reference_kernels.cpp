@@ -4,14 +4,15 @@
 //   * conv2d: the input is first materialized zero-padded, in double, and then cross-correlated with
 //     dilation; loops run (image, filter, oy, ox, in channel, ky, kx), the kernel's (oy, ox, ky, kx, ic, oc);
 //   * pooling: every cell of every window is enumerated and classified as inside the image, in the padding,
-//     or beyond the padded map (which must never happen); global pooling runs cells outer, channels inner;
+//     or beyond the padded map (which only a ceil_mode window may reach); global pooling runs cells outer,
+//     channels inner;
 //   * depthwise_conv2d and separable_conv2d: the padded input likewise, then the whole depthwise tensor
 //     from Keras' definition (channel c*M + m = input channel c correlated with kernel[:, :, c, m]) in loops
 //     (image, c, m, oy, ox, ky, kx), then its bias or the pointwise stage as a separate pass; a hand-worked
 //     example pins the values and the channel order;
 //   * dense runs units outer; batch norm folds gamma / sqrt(var + eps) into one double scale;
-//   * padding and output sizes come from TensorFlow's formulas (tf_axis below), never from a geometry's
-//     fields. `layer_geometries_match_tensorflow_formulas` checks the layer templates' geometries (conv2d,
+//   * padding and output sizes come from TensorFlow's formulas (tf_axis below) and, for ceil_mode pools,
+//     from PyTorch's documented one (torch_ceil_axis), never from a geometry's fields. `layer_geometries_match_tensorflow_formulas` checks the layer templates' geometries (conv2d,
 //     pool2d) against the same formulas for thousands of (n, f, s, d, padding) combinations, and runs the
 //     kernels on those library-built geometries too; `depthwise_and_separable_layer_geometries_...` does
 //     the same for the depthwise and separable layers, and checks their weight tensors and MACs.
@@ -38,7 +39,7 @@
 //  <= (K + J + 5) u (|b| + sum_j |p_j| S_j),
 // using |d_j| <= S_j and (J + 2)(K + 2) u <= 1 (true for every size here) for the cross term.
 // Activations are applied in double to the double pre-activation z; b is the bound above:
-//   linear, relu: 1-Lipschitz and exact in float: b.
+//   linear, relu, relu6: 1-Lipschitz and exact in float: b.
 //   tanh: |tanh'| <= 1, plus tanhf's own error (glibc: <= 2 ulp, 1 ulp <= 2u|y|): b + 8u|y|.
 //   sigmoid 1/(1 + exp(-z)): |sigma'| <= 1/4, plus expf, the add and the division (<= 1 ulp each):
 //     b/4 + 8u|y|.
@@ -67,6 +68,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <limits>
 #include <span>
 #include <sstream>
@@ -88,6 +90,7 @@
 #include "constnet/kernels/reference/depthwise_conv2d.hpp"
 #include "constnet/kernels/reference/pool2d.hpp"
 #include "constnet/kernels/reference/separable_conv2d.hpp"
+#include "constnet/kernels/reference/zero_padding2d.hpp"
 #include "constnet/layers/batch_norm.hpp"
 #include "constnet/layers/conv2d.hpp"
 #include "constnet/layers/dense.hpp"
@@ -95,6 +98,7 @@
 #include "constnet/layers/global_pool.hpp"
 #include "constnet/layers/pool2d.hpp"
 #include "constnet/layers/separable_conv2d.hpp"
+#include "constnet/layers/zero_padding2d.hpp"
 
 namespace {
 
@@ -119,8 +123,9 @@ std::size_t pick(random_source& rng, std::size_t low, std::size_t high) {  // un
 bool chance(random_source& rng, double p) { return rng.uniform() < p; }
 double as_double(std::size_t v) { return static_cast<double>(v); }
 
-constexpr activation all_activations[] = {activation::linear, activation::relu, activation::tanh,
-                                          activation::sigmoid, activation::softmax};
+constexpr activation all_activations[] = {activation::linear, activation::relu,    activation::relu6,
+                                          activation::tanh,   activation::sigmoid, activation::softmax};
+constexpr std::size_t activation_count = std::size(all_activations);
 
 /// Random float data. Styles: 0 normal; 1 all negative (padding must never win a max); 2 small integers
 /// (ties, exact zeros, exact arithmetic); 3 normal times 2^[-8, 8] with 30% exact zeros (wide dynamic range).
@@ -283,6 +288,9 @@ void activate(activation act, std::size_t group, expected& e) {
         break;
       case activation::relu:
         for (std::size_t i = 0; i < group; ++i) y[i] = z[i] > 0.0 ? z[i] : 0.0, tol[i] = b[i];
+        break;
+      case activation::relu6:
+        for (std::size_t i = 0; i < group; ++i) y[i] = z[i] <= 0.0 ? 0.0 : z[i] >= 6.0 ? 6.0 : z[i], tol[i] = b[i];
         break;
       case activation::tanh:
         for (std::size_t i = 0; i < group; ++i) {
@@ -473,7 +481,7 @@ conv_spec random_conv_spec(random_source& rng, std::size_t i) {
   c.mode = static_cast<pad_mode>(i % 3);
   c.explicit_pad = {pick(rng, 0, 4), pick(rng, 0, 4), pick(rng, 0, 4), pick(rng, 0, 4)};  // may exceed the kernel
   if (c.mode != pad_mode::explicit_cells) c.explicit_pad = {};
-  c.act = all_activations[(i / 3) % 5];
+  c.act = all_activations[(i / 3) % activation_count];
   c.bias = chance(rng, 0.5);
   c.filters = pick(rng, 1, 19);
   const std::size_t fh = c.dilation.h * (c.kernel.h - 1) + 1, fw = c.dilation.w * (c.kernel.w - 1) + 1;
@@ -702,6 +710,8 @@ struct pool_spec {
   pool_kind kind = pool_kind::max;
   double lambda = 1.0;
   bool count_padding = false;
+  extent2 dilation{1, 1};  // max pooling only (PyTorch's MaxPool2d(dilation=d))
+  bool ceil_mode = false;  // PyTorch's ceil_mode=True: valid and explicit padding only
 };
 
 std::string text(const pool_spec& p, std::size_t batch) {
@@ -711,18 +721,71 @@ std::string text(const pool_spec& p, std::size_t batch) {
   if (p.mode == pad_mode::explicit_cells) o << " " << text(p.explicit_pad);
   if (p.kind == pool_kind::mixed) o << ", lambda " << p.lambda;
   if (p.count_padding) o << ", count_padding";
+  if (p.dilation != extent2{1, 1}) o << ", dilation " << text(p.dilation);
+  if (p.ceil_mode) o << ", ceil_mode";
   return o.str();
 }
 
+/// PyTorch's output size with ceil_mode=True (torch.nn.MaxPool2d's documentation): the ceiling instead of
+/// the floor in (n + p_before + p_after - f_eff) / s + 1, and a last window that would start in the
+/// right (bottom) padding or beyond is dropped. valid: no padding.
+axis_layout torch_ceil_axis(std::size_t n, std::size_t f, std::size_t s, std::size_t d, pad_mode mode, std::size_t begin,
+                            std::size_t end) {
+  if (mode == pad_mode::same) throw std::logic_error("torch_ceil_axis: PyTorch pools have no 'same'");
+  if (mode == pad_mode::valid) begin = end = 0;
+  const long long N = static_cast<long long>(n), S = static_cast<long long>(s);
+  const long long span = static_cast<long long>(d) * (static_cast<long long>(f) - 1) + 1;
+  const long long padded = N + static_cast<long long>(begin) + static_cast<long long>(end);
+  axis_layout a;
+  if (padded - span < 0) return a;
+  long long out = ceil_of_ratio(padded - span, S) + 1;
+  const long long last_start = (out - 1) * S - static_cast<long long>(begin);  // in image coordinates
+  if (last_start >= N) --out;
+  return {true, static_cast<std::size_t>(out), begin, end};
+}
+
 std::pair<axis_layout, axis_layout> pool_layout(const pool_spec& p) {
-  return {tf_axis(p.in.h, p.window.h, p.stride.h, 1, p.mode, p.explicit_pad.top, p.explicit_pad.bottom),
-          tf_axis(p.in.w, p.window.w, p.stride.w, 1, p.mode, p.explicit_pad.left, p.explicit_pad.right)};
+  if (p.ceil_mode)
+    return {torch_ceil_axis(p.in.h, p.window.h, p.stride.h, p.dilation.h, p.mode, p.explicit_pad.top, p.explicit_pad.bottom),
+            torch_ceil_axis(p.in.w, p.window.w, p.stride.w, p.dilation.w, p.mode, p.explicit_pad.left, p.explicit_pad.right)};
+  return {tf_axis(p.in.h, p.window.h, p.stride.h, p.dilation.h, p.mode, p.explicit_pad.top, p.explicit_pad.bottom),
+          tf_axis(p.in.w, p.window.w, p.stride.w, p.dilation.w, p.mode, p.explicit_pad.left, p.explicit_pad.right)};
+}
+
+/// Whether every window, along both axes, samples at least one cell of the image (a dilated window can
+/// step over a small image; the layers reject such networks).
+bool every_window_sees_the_image(const pool_spec& p) {
+  const auto [y, x] = pool_layout(p);
+  if (!y.fits || !x.fits) return false;
+  auto axis = [](std::size_t out, std::size_t f, std::size_t s, std::size_t d, std::size_t before, std::size_t n) {
+    for (std::size_t o = 0; o < out; ++o) {
+      bool seen = false;
+      for (std::size_t k = 0; k < f; ++k) {
+        const long long cell = static_cast<long long>(o * s + k * d) - static_cast<long long>(before);
+        seen = seen || (cell >= 0 && cell < static_cast<long long>(n));
+      }
+      if (!seen) return false;
+    }
+    return true;
+  };
+  return axis(y.out, p.window.h, p.stride.h, p.dilation.h, y.before, p.in.h) &&
+         axis(x.out, p.window.w, p.stride.w, p.dilation.w, x.before, p.in.w);
 }
 
 cn::pool2d_geometry independent_geometry(const pool_spec& p) {
   const auto [y, x] = pool_layout(p);
-  return {p.in,     cn::feature_maps(y.out, x.out, p.in.c), p.window, p.stride, {y.before, y.after, x.before, x.after},
-          p.kind,   p.lambda,                               p.count_padding};
+  cn::pool2d_geometry g;
+  g.in = p.in;
+  g.out = cn::feature_maps(y.out, x.out, p.in.c);
+  g.window = p.window;
+  g.stride = p.stride;
+  g.dilation = p.dilation;
+  g.pad = {y.before, y.after, x.before, x.after};
+  g.kind = p.kind;
+  g.lambda = p.lambda;
+  g.count_padding = p.count_padding;
+  g.ceil_mode = p.ceil_mode;
+  return g;
 }
 
 expected naive_pool(const pool_spec& p, std::span<const float> input, std::size_t batch) {
@@ -745,8 +808,8 @@ expected naive_pool(const pool_spec& p, std::span<const float> input, std::size_
           for (std::size_t ky = 0; ky < p.window.h; ++ky)
             for (std::size_t kx = 0; kx < p.window.w; ++kx) {
               // The cell's coordinates in the unpadded image; the padded map spans [-top, H + bottom).
-              const long long iy = static_cast<long long>(oy * p.stride.h + ky) - top;
-              const long long ix = static_cast<long long>(ox * p.stride.w + kx) - left;
+              const long long iy = static_cast<long long>(oy * p.stride.h + ky * p.dilation.h) - top;
+              const long long ix = static_cast<long long>(ox * p.stride.w + kx * p.dilation.w) - left;
               const bool in_image = iy >= 0 && iy < H && ix >= 0 && ix < W;
               const bool in_padded = iy >= -top && iy < H + bottom && ix >= -left && ix < W + right;
               if (in_image) {
@@ -762,7 +825,7 @@ expected naive_pool(const pool_spec& p, std::span<const float> input, std::size_
                 ++beyond;
               }
             }
-          if (beyond != 0) throw std::logic_error("naive_pool: a window leaves the padded input");
+          if (beyond != 0 && !p.ceil_mode) throw std::logic_error("naive_pool: a window leaves the padded input");
           if (inside == 0) throw std::logic_error("naive_pool: a window holds only padding");
           const std::size_t divisor = p.count_padding ? inside + padding : inside;
           const double average = sum / as_double(divisor);
@@ -811,7 +874,9 @@ void check_pool_case(const pool_spec& p, const cn::pool2d_geometry& g, std::size
 
 constexpr double lambdas[] = {0.0, 0.25, 1.0 / 3.0, 0.5, 0.9, 1.0};
 
-pool_spec random_pool_spec(random_source& rng, std::size_t i) {
+/// A random spec; about a third of the max pools dilated, half of the valid and explicit ones in
+/// ceil_mode. It may have a window that samples no input cell (random_pool_spec redraws those).
+pool_spec random_pool_spec_candidate(random_source& rng, std::size_t i) {
   pool_spec p;
   p.window.h = pick(rng, 1, 5);
   p.window.w = chance(rng, 0.4) ? p.window.h : pick(rng, 1, 5);
@@ -823,9 +888,20 @@ pool_spec random_pool_spec(random_source& rng, std::size_t i) {
   p.kind = static_cast<pool_kind>((i / 3) % 3);
   p.lambda = p.kind == pool_kind::max ? 1.0 : p.kind == pool_kind::average ? 0.0 : lambdas[pick(rng, 0, 5)];
   p.count_padding = p.kind != pool_kind::max && chance(rng, 0.5);
-  const std::size_t min_h = smallest_fitting(p.window.h, p.mode, p.explicit_pad.top, p.explicit_pad.bottom);
-  const std::size_t min_w = smallest_fitting(p.window.w, p.mode, p.explicit_pad.left, p.explicit_pad.right);
+  if (p.kind == pool_kind::max && chance(rng, 0.35)) p.dilation = {pick(rng, 1, 3), pick(rng, 1, 3)};
+  p.ceil_mode = p.mode != pad_mode::same && chance(rng, 0.5);
+  const std::size_t fh = p.dilation.h * (p.window.h - 1) + 1, fw = p.dilation.w * (p.window.w - 1) + 1;
+  const std::size_t min_h = smallest_fitting(fh, p.mode, p.explicit_pad.top, p.explicit_pad.bottom);
+  const std::size_t min_w = smallest_fitting(fw, p.mode, p.explicit_pad.left, p.explicit_pad.right);
   p.in = cn::feature_maps(pick(rng, min_h, min_h + 8), pick(rng, min_w, min_w + 8), pick(rng, 1, 19));
+  return p;
+}
+
+pool_spec random_pool_spec(random_source& rng, std::size_t i) {
+  pool_spec p;
+  do {
+    p = random_pool_spec_candidate(rng, i);
+  } while (!every_window_sees_the_image(p));
   return p;
 }
 
@@ -939,7 +1015,13 @@ struct window_expect {
   pool_kind kind = pool_kind::max;  // pooling only
   double lambda = 1.0;
   bool count_padding = false;
+  bool ceil_mode = false;
 };
+
+/// The pooling layer `e` describes, on input `in`.
+pool_spec pool_spec_of(const window_expect& e, const shape& in) {
+  return {in, e.size, e.stride, e.mode, e.explicit_pad, e.kind, e.lambda, e.count_padding, e.dilation, e.ceil_mode};
+}
 
 struct geometry_tally {
   std::size_t layers = 0, shapes = 0, rejected = 0;
@@ -965,11 +1047,11 @@ template <class Geometry>
   for (std::size_t h = 1; h <= 16; ++h)
     for (std::size_t w = 1; w <= 16; ++w) {
       const shape in = cn::feature_maps(h, w, 1 + (7 * h + 3 * w) % 19);
-      const axis_layout y =
-          tf_axis(h, e.size.h, e.stride.h, e.dilation.h, e.mode, e.explicit_pad.top, e.explicit_pad.bottom);
-      const axis_layout x =
-          tf_axis(w, e.size.w, e.stride.w, e.dilation.w, e.mode, e.explicit_pad.left, e.explicit_pad.right);
-      const bool fits = y.fits && x.fits;
+      const auto axis = e.ceil_mode ? torch_ceil_axis : tf_axis;
+      const axis_layout y = axis(h, e.size.h, e.stride.h, e.dilation.h, e.mode, e.explicit_pad.top, e.explicit_pad.bottom);
+      const axis_layout x = axis(w, e.size.w, e.stride.w, e.dilation.w, e.mode, e.explicit_pad.left, e.explicit_pad.right);
+      // Pools also refuse inputs where a (dilated) window would sample only padding.
+      const bool fits = y.fits && x.fits && (is_conv || every_window_sees_the_image(pool_spec_of(e, in)));
       const cn::diagnostic verdict = layer.check(in, "layer");
       if (verdict.failed() == fits) {
         if (bad++ == 0)
@@ -987,7 +1069,8 @@ template <class Geometry>
       if constexpr (is_conv)
         want = {in, cn::feature_maps(y.out, x.out, e.filters), e.size, e.stride, e.dilation, pad, e.act, e.bias};
       else
-        want = {in, cn::feature_maps(y.out, x.out, in.c), e.size, e.stride, pad, e.kind, e.lambda, e.count_padding};
+        want = {in,   cn::feature_maps(y.out, x.out, in.c), e.size,          e.stride,   e.dilation, pad,
+                e.kind, e.lambda,                           e.count_padding, e.ceil_mode};
       if (!(g == want) || !(layer.output(in) == want.out)) {
         if (bad++ == 0)
           first = "input " + text(in) + ": geometry out " + text(g.out) + " " + text(g.pad) + ", expected " +
@@ -997,20 +1080,23 @@ template <class Geometry>
   BOOST_CHECK_MESSAGE(bad == 0, (is_conv ? "conv2d" : "pool2d")
                                     << " kernel/window " << text(e.size) << " stride " << text(e.stride)
                                     << " dilation " << text(e.dilation) << " " << text(e.mode) << " "
-                                    << text(e.explicit_pad) << ": " << bad << " wrong geometries; first: " << first);
+                                    << text(e.explicit_pad) << (e.ceil_mode ? " ceil_mode" : "") << ": " << bad
+                                    << " wrong geometries; first: " << first);
 
   // One kernel run on a geometry this layer built, against the naive code fed only with `e`.
   const std::size_t fh = e.dilation.h * (e.size.h - 1) + 1, fw = e.dilation.w * (e.size.w - 1) + 1;
   const std::size_t min_h = smallest_fitting(fh, e.mode, e.explicit_pad.top, e.explicit_pad.bottom);
   const std::size_t min_w = smallest_fitting(fw, e.mode, e.explicit_pad.left, e.explicit_pad.right);
-  const shape in = cn::feature_maps(pick(rng, min_h, min_h + 5), pick(rng, min_w, min_w + 5), pick(rng, 1, 19));
+  shape in;
+  do {  // a pool's input where every window sees the image (a few sizes are too small for dilated ones)
+    in = cn::feature_maps(pick(rng, min_h, min_h + 5), pick(rng, min_w, min_w + 5), pick(rng, 1, 19));
+  } while (!is_conv && !every_window_sees_the_image(pool_spec_of(e, in)));
   const std::size_t batch = pick(rng, 1, 3);
   if constexpr (is_conv) {
     const conv_spec c{in, e.filters, e.size, e.stride, e.dilation, e.mode, e.explicit_pad, e.act, e.bias};
     check_conv_case(c, layer.geometry(in), batch, rng, kt);
   } else {
-    const pool_spec p{in, e.size, e.stride, e.mode, e.explicit_pad, e.kind, e.lambda, e.count_padding};
-    check_pool_case(p, layer.geometry(in), batch, rng, kt);
+    check_pool_case(pool_spec_of(e, in), layer.geometry(in), batch, rng, kt);
   }
 }
 
@@ -1026,7 +1112,7 @@ template <std::size_t I>
   constexpr std::size_t fh = 1 + I % 5, sh = 1 + (I / 5) % 3, dh = 1 + (I / 15) % 3;
   constexpr std::size_t fw = 1 + (3 * I + I / 5) % 5, sw = 1 + (I + I / 15) % 3, dw = 1 + (I / 3) % 3;
   constexpr std::size_t filters = 1 + (5 * I) % 19;
-  constexpr activation a = all_activations[I % 5];
+  constexpr activation a = all_activations[I % activation_count];
   constexpr bool bias = I % 4 != 3;
   using bias_option = std::conditional_t<bias, cn::named<"c">, cn::no_bias>;
   using K = cn::kernel<fh, fw>;
@@ -1142,6 +1228,27 @@ template <pool_kind Kind, std::size_t I, class... Extra>
   e.mode = pad_mode::explicit_cells;
   e.explicit_pad = {pt, pb, pl, pr};
   check_layer<cn::pool2d<Kind, cn::pad<pt, pb, pl, pr>, Extra..., P, S>>(e, gt, kt, rng);
+  // ceil_mode, with valid and explicit padding.
+  e.ceil_mode = true;
+  check_layer<cn::pool2d<Kind, cn::pad<pt, pb, pl, pr>, cn::ceil_mode, Extra..., P, S>>(e, gt, kt, rng);
+  e.mode = pad_mode::valid;
+  e.explicit_pad = {};
+  check_layer<cn::pool2d<Kind, P, cn::ceil_mode, S, Extra...>>(e, gt, kt, rng);
+  e.ceil_mode = false;
+  if constexpr (Kind == pool_kind::max) {  // dilation: max pooling only, with every padding and ceil_mode
+    constexpr std::size_t dh = 1 + (I / 4) % 3, dw = 1 + (I / 7) % 3;
+    using D = cn::dilation<dh, dw>;
+    e.dilation = {dh, dw};
+    check_layer<cn::pool2d<Kind, D, P, S, Extra...>>(e, gt, kt, rng);
+    e.mode = pad_mode::same;
+    check_layer<cn::pool2d<Kind, P, cn::same, D, S, Extra...>>(e, gt, kt, rng);
+    e.mode = pad_mode::explicit_cells;
+    e.explicit_pad = {pt, pb, pl, pr};
+    e.ceil_mode = true;
+    check_layer<cn::pool2d<Kind, cn::ceil_mode, P, cn::pad<pt, pb, pl, pr>, D, S, Extra...>>(e, gt, kt, rng);
+    e.ceil_mode = false;
+    e.dilation = {1, 1};
+  }
   // Default strides: the pool size, as Keras.
   e.stride = {fh, fw};
   e.mode = pad_mode::same;
@@ -1363,17 +1470,85 @@ BOOST_AUTO_TEST_CASE(pool2d_matches_window_enumeration) {
   const stopwatch clock;
   random_source rng(0x9'00'12ULL);
   tally t;
-  std::size_t by_kind[3] = {}, counted = 0;
+  std::size_t by_kind[3] = {}, counted = 0, dilated = 0, ceil = 0, overhanging = 0;
   for (std::size_t i = 0; i < 360; ++i) {
     const pool_spec p = random_pool_spec(rng, i);
     const std::size_t batch = pick(rng, 1, 4);
     ++by_kind[static_cast<std::size_t>(p.kind)];
     counted += p.count_padding ? 1 : 0;
+    dilated += p.dilation != extent2{1, 1};
+    ceil += p.ceil_mode;
+    // ceil_mode cases whose last window runs past the padded map (what floor mode never does).
+    const auto [y, x] = pool_layout(p);
+    const std::size_t span_h = p.dilation.h * (p.window.h - 1) + 1, span_w = p.dilation.w * (p.window.w - 1) + 1;
+    overhanging += (y.out - 1) * p.stride.h + span_h > p.in.h + y.before + y.after ||
+                   (x.out - 1) * p.stride.w + span_w > p.in.w + x.before + x.after;
     check_pool_case(p, independent_geometry(p), batch, rng, t);
   }
   BOOST_TEST_MESSAGE("pool2d: " << t.cases << " random cases (max " << by_kind[0] << ", average " << by_kind[1]
-                                << ", mixed " << by_kind[2] << "; count_padding " << counted << "), " << t.values
-                                << " values, worst error/tolerance " << t.worst << ", " << clock.ms() << " ms");
+                                << ", mixed " << by_kind[2] << "; count_padding " << counted << ", dilated " << dilated
+                                << ", ceil_mode " << ceil << " of which " << overhanging << " run past the padding), "
+                                << t.values << " values, worst error/tolerance " << t.worst << ", " << clock.ms() << " ms");
+  BOOST_TEST(dilated >= 20u);
+  BOOST_TEST(overhanging >= 30u);
+}
+
+// Small cases worked by hand (each number below is computed in the comment, not by constnet).
+BOOST_AUTO_TEST_CASE(pool_ceil_mode_and_dilation_worked_examples) {
+  auto run = [](const cn::pool2d_geometry& g, const std::vector<float>& input) {
+    outcome r;
+    std::vector<float> out = run_kernel<ref::pool2d>(g, {}, input, g.out.elements(), 1, r);
+    BOOST_TEST(r.ok(), r.first);
+    return out;
+  };
+  // 3x3 (1..9), 2x2 windows, stride 2: floor gives one window, [[5]]; ceil_mode keeps the windows that
+  // start inside the image: [[5, 6], [8, 9]] for max, [[(1+2+4+5)/4, (3+6)/2], [(7+8)/2, 9]] =
+  // [[3, 4.5], [7.5, 9]] for the average, with or without count_padding (no padding: the cells past
+  // the image are not in the padded map either).
+  const std::vector<float> nine = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+  const shape three = cn::feature_maps(3, 3, 1);
+  const auto floor_max = cn::max_pool<>::geometry(three);
+  BOOST_TEST((floor_max.out == cn::feature_maps(1, 1, 1)));
+  BOOST_TEST(run(floor_max, nine) == std::vector<float>{5}, boost::test_tools::per_element());
+  const auto ceil_max = cn::max_pool<cn::ceil_mode>::geometry(three);
+  BOOST_TEST((ceil_max.out == cn::feature_maps(2, 2, 1)));
+  BOOST_TEST(run(ceil_max, nine) == (std::vector<float>{5, 6, 8, 9}), boost::test_tools::per_element());
+  const std::vector<float> averages = {3, 4.5, 7.5, 9};
+  BOOST_TEST(run(cn::avg_pool<cn::ceil_mode>::geometry(three), nine) == averages, boost::test_tools::per_element());
+  BOOST_TEST(run(cn::avg_pool<cn::ceil_mode, cn::count_padding>::geometry(three), nine) == averages,
+             boost::test_tools::per_element());
+
+  // A column 1, 2, 3, 4 padded by 1 above and below, windows of 3 rows at stride 2, ceil_mode: padded
+  // 0 1 2 3 4 0 gives windows {0 1 2}, {2 3 4}, {4 0 and one row past the padded map}; out =
+  // ceil((4 + 2 - 3) / 2) + 1 = 3 (floor: 2). count_padding: 3/3, 9/3, 4/2 = [1, 3, 2]; without:
+  // 3/2, 9/3, 4/1 = [1.5, 3, 4].
+  const shape column = cn::feature_maps(4, 1, 1);
+  const std::vector<float> four = {1, 2, 3, 4};
+  using tall = cn::pool_size<3, 1>;
+  using down = cn::strides<2, 1>;
+  using pad_rows = cn::pad<1, 1, 0, 0>;
+  const auto counting = cn::avg_pool<tall, down, pad_rows, cn::ceil_mode, cn::count_padding>::geometry(column);
+  BOOST_TEST((counting.out == cn::feature_maps(3, 1, 1)));
+  BOOST_TEST((cn::avg_pool<tall, down, pad_rows>::output(column) == cn::feature_maps(2, 1, 1)));
+  BOOST_TEST(run(counting, four) == (std::vector<float>{1, 3, 2}), boost::test_tools::per_element());
+  BOOST_TEST(run(cn::avg_pool<tall, down, pad_rows, cn::ceil_mode>::geometry(column), four) ==
+                 (std::vector<float>{1.5, 3, 4}),
+             boost::test_tools::per_element());
+
+  // 5x5, 2x2 windows dilated by 2 at stride 1: window (oy, ox) samples (oy, ox), (oy, ox + 2), (oy + 2, ox),
+  // (oy + 2, ox + 2), so out is 3x3. Cells with y + x odd hold 1000 and the others 5 y + x: a window whose
+  // corner has y + x even samples only even cells (max 5 (oy + 2) + ox + 2) and would see a 1000 next to
+  // them without the dilation; one with y + x odd samples only 1000s.
+  std::vector<float> board(25);
+  for (std::size_t y = 0; y < 5; ++y)
+    for (std::size_t x = 0; x < 5; ++x) board[y * 5 + x] = (y + x) % 2 ? 1000.0f : static_cast<float>(5 * y + x);
+  const auto dilated = cn::max_pool<cn::pool_size<2>, cn::strides<1>, cn::dilation<2>>::geometry(cn::feature_maps(5, 5, 1));
+  BOOST_TEST((dilated.out == cn::feature_maps(3, 3, 1)));
+  BOOST_TEST(run(dilated, board) == (std::vector<float>{12, 1000, 14, 1000, 18, 1000, 22, 1000, 24}),
+             boost::test_tools::per_element());
+  // The receptive field grows by the dilated extent, d (f - 1) = 2, not f - 1 = 1.
+  BOOST_TEST((cn::max_pool<cn::pool_size<2>, cn::strides<1>, cn::dilation<2>>::window(cn::feature_maps(5, 5, 1)).size ==
+              extent2{3, 3}));
 }
 
 BOOST_AUTO_TEST_CASE(max_pool_is_exact_and_ignores_padding) {
@@ -1429,7 +1604,7 @@ BOOST_AUTO_TEST_CASE(dense_matches_naive) {
     cn::dense_geometry g;
     g.in = chance(rng, 0.8) ? pick(rng, 1, 40) : pick(rng, 41, 300);
     g.units = pick(rng, 1, 19);
-    g.act = all_activations[i % 5];
+    g.act = all_activations[i % activation_count];
     g.bias = chance(rng, 0.5);
     const std::size_t batch = pick(rng, 1, 4);
     const std::size_t weight_count = g.in * g.units + (g.bias ? g.units : 0);
@@ -1482,6 +1657,76 @@ BOOST_AUTO_TEST_CASE(batch_norm_matches_naive_in_and_out_of_place) {
                                     << " values, worst error/tolerance " << t.worst << ", " << clock.ms() << " ms");
 }
 
+BOOST_AUTO_TEST_CASE(zero_padding_matches_naive) {
+  // Naive: each output cell asks which input cell, if any, lands on it. Copies are exact, in float and
+  // in double.
+  random_source rng(0x2E'40'ADULL);
+  std::size_t values = 0;
+  for (std::size_t i = 0; i < 150; ++i) {
+    const shape in = cn::feature_maps(pick(rng, 1, 9), pick(rng, 1, 9), pick(rng, 1, 19));
+    const padding2 p{pick(rng, 0, 4), pick(rng, 0, 4), pick(rng, 0, 4), pick(rng, 0, 4)};
+    const std::size_t batch = pick(rng, 1, 3);
+    const shape out = cn::feature_maps(in.h + p.top + p.bottom, in.w + p.left + p.right, in.c);
+    const cn::zero_padding2d_geometry g{in, out, p};
+    const std::vector<float> input = random_floats(rng, batch * in.elements(), pick(rng, 0, 3));
+    std::vector<double> want(batch * out.elements()), exact_tolerance(want.size(), 0.0);
+    for (std::size_t b = 0; b < batch; ++b)
+      for (std::size_t oy = 0; oy < out.h; ++oy)
+        for (std::size_t ox = 0; ox < out.w; ++ox)
+          for (std::size_t ch = 0; ch < in.c; ++ch) {
+            const long long iy = static_cast<long long>(oy) - static_cast<long long>(p.top);
+            const long long ix = static_cast<long long>(ox) - static_cast<long long>(p.left);
+            const bool inside = iy >= 0 && ix >= 0 && iy < static_cast<long long>(in.h) && ix < static_cast<long long>(in.w);
+            want[((b * out.h + oy) * out.w + ox) * in.c + ch] =
+                inside ? input[((b * in.h + static_cast<std::size_t>(iy)) * in.w + static_cast<std::size_t>(ix)) * in.c + ch]
+                       : 0.0;
+          }
+    outcome r;
+    tally t;
+    const std::vector<float> got = run_kernel<ref::zero_padding2d>(g, {}, input, want.size(), batch, r);
+    compare(got, want, exact_tolerance, "zero padding", r, t);
+    const std::vector<double> input_double(input.begin(), input.end());
+    std::vector<double> got_double(want.size(), -1.0);
+    ref::zero_padding2d::run<double>(g, {}, input_double.data(), got_double.data(), nullptr, batch);
+    if (got_double != want) r.fail("the double instantiation differs");
+    values += want.size();
+    BOOST_CHECK_MESSAGE(r.ok(), "zero padding " << text(in) << " " << text(p) << " batch " << batch << ": "
+                                                << r.mismatches << " mismatches; first: " << r.first);
+  }
+  BOOST_TEST_MESSAGE("zero padding: 150 random cases, " << values << " values");
+}
+
+BOOST_AUTO_TEST_CASE(zero_padding_layer_geometries_and_a_worked_example) {
+  const shape in = cn::feature_maps(5, 7, 3);
+  // Keras' default padding is 1 on every side; pad<ph, pw> and pad<t, b, l, r> as everywhere else.
+  BOOST_TEST((cn::zero_padding2d<>::geometry(in) == cn::zero_padding2d_geometry{in, cn::feature_maps(7, 9, 3), {1, 1, 1, 1}}));
+  BOOST_TEST((cn::zero_padding2d<cn::pad<2, 1>>::geometry(in) ==
+              cn::zero_padding2d_geometry{in, cn::feature_maps(9, 9, 3), {2, 2, 1, 1}}));
+  BOOST_TEST((cn::zero_padding2d<cn::pad<0, 1, 2, 3>>::output(in) == cn::feature_maps(6, 12, 3)));
+  BOOST_TEST(!cn::zero_padding2d<>::check(in, "zp").failed());
+  BOOST_TEST(cn::zero_padding2d<>::check(cn::features(12), "zp").failed());
+
+  // MobileNetV2's correct_pad for a 4x4 image before its stride-2 3x3 'valid' convolution: ((0, 1), (0, 1)).
+  //   1  2  3  4        1  2  3  4  0
+  //   5  6  7  8   ->   5  6  7  8  0
+  //   9 10 11 12        9 10 11 12  0
+  //  13 14 15 16       13 14 15 16  0
+  //                     0  0  0  0  0
+  // and with ((1, 0), (2, 0)) instead, a 2x2 image [[1, 2], [3, 4]] becomes [[0 0 0 0], [0 0 1 2], [0 0 3 4]].
+  const auto g = cn::zero_padding2d<cn::pad<0, 1, 0, 1>>::geometry(cn::feature_maps(4, 4, 1));
+  std::vector<float> image(16);
+  for (std::size_t i = 0; i < 16; ++i) image[i] = static_cast<float>(i + 1);
+  outcome r;
+  const std::vector<float> padded = run_kernel<ref::zero_padding2d>(g, {}, image, 25, 1, r);
+  const std::vector<float> want = {1, 2, 3, 4, 0, 5, 6, 7, 8, 0, 9, 10, 11, 12, 0, 13, 14, 15, 16, 0, 0, 0, 0, 0, 0};
+  BOOST_TEST(padded == want, boost::test_tools::per_element());
+  const auto g2 = cn::zero_padding2d<cn::pad<1, 0, 2, 0>>::geometry(cn::feature_maps(2, 2, 1));
+  const std::vector<float> small = run_kernel<ref::zero_padding2d>(g2, {}, {1, 2, 3, 4}, 12, 1, r);
+  const std::vector<float> want_small = {0, 0, 0, 0, 0, 0, 1, 2, 0, 0, 3, 4};
+  BOOST_TEST(small == want_small, boost::test_tools::per_element());
+  BOOST_TEST(r.ok());
+}
+
 // The tolerances must be tight enough that a wrong index fails: each perturbation below is a plausible
 // indexing bug, and the comparison must flag it while passing the correct run.
 BOOST_AUTO_TEST_CASE(tolerance_is_not_vacuous) {
@@ -1523,6 +1768,17 @@ BOOST_AUTO_TEST_CASE(tolerance_is_not_vacuous) {
   swapped.pad.right = 2;  // keeps the output size, so only the values can tell
   r = compare_conv(c, d.weights, swapped, d.weights, d.input, 2, t);
   BOOST_TEST(r.mismatches > 0u, "a wrong dilation went unnoticed");
+  // relu6 run as relu: small integer weights and inputs take most outputs past the ceiling of 6.
+  conv_spec c6 = c;
+  c6.act = activation::relu6;
+  cn::conv2d_geometry g6 = g;
+  g6.act = activation::relu6;
+  const std::vector<float> w6 = random_floats(rng, conv_weight_count(c6), 2);
+  const std::vector<float> x6 = random_floats(rng, 2 * c6.in.elements(), 2);
+  BOOST_TEST(compare_conv(c6, w6, g6, w6, x6, 2, t).ok());
+  cn::conv2d_geometry unclamped = g6;
+  unclamped.act = activation::relu;
+  BOOST_TEST(compare_conv(c6, w6, unclamped, w6, x6, 2, t).mismatches > 0u, "relu instead of relu6 went unnoticed");
 
   // Average pooling with asymmetric 'same' padding: window 4x2 on 7x6, stride 1.
   pool_spec p;

@@ -474,6 +474,59 @@ BOOST_AUTO_TEST_CASE(fused_max_pools_give_the_unfused_result_bit_for_bit) {
   BOOST_TEST(diff <= 5e-5 * scale, "max |fused - reference| = " << diff << ", max |reference| = " << scale);
 }
 
+// relu6 commutes with the maximum as ReLU does, so its convolution fuses a following pool too; a 2x2
+// stride-2 pool in ceil_mode or dilated does not fuse (the fused transform writes whole 2x2 windows of
+// adjacent cells only): conv_e's 10x11 output pools to 5x6 in ceil_mode (5x5 rounding down), and
+// pool_f's window is 3x3 cells wide. Every convolution here runs Winograd F2.
+using pool_options_net = cn::sequential<
+    cn::input<20, 23, 16>,
+    cn::conv2d<24, cn::kernel<3>, cn::same, cn::act::relu6, cn::named<"conv_d">>,
+    cn::max_pool<cn::pool_size<2>, cn::strides<2>, cn::named<"pool_d">>,
+    cn::conv2d<16, cn::kernel<3>, cn::same, cn::act::relu, cn::named<"conv_e">>,
+    cn::max_pool<cn::pool_size<2>, cn::strides<2>, cn::ceil_mode, cn::named<"pool_e">>,
+    cn::conv2d<16, cn::kernel<3>, cn::same, cn::named<"conv_f">>,
+    cn::max_pool<cn::pool_size<2>, cn::strides<2>, cn::dilation<2>, cn::named<"pool_f">>>;
+
+BOOST_AUTO_TEST_CASE(fusion_takes_relu6_and_leaves_ceil_mode_and_dilated_pools_alone) {
+  constexpr std::size_t d = pool_options_net::index_of<"conv_d">, e = pool_options_net::index_of<"conv_e">,
+                        f = pool_options_net::index_of<"conv_f">;
+  static_assert(pool_options_net::layer_named<"pool_e">.output == cn::feature_maps(5, 6, 16));
+  static_assert(pool_options_net::layer_named<"pool_f">.output == cn::feature_maps(2, 2, 16));
+  using fused = cn::model<pool_options_net, cn::batch<2>, cn::threads<2>>;
+  static_assert(wg::winograd_kernel<fused::kernel_of<d>::type> && wg::winograd_kernel<fused::kernel_of<e>::type> &&
+                wg::winograd_kernel<fused::kernel_of<f>::type>);
+  static_assert(fused::fuses_max_pool<d> && fused::pooled_away<d + 1>);
+  static_assert(!fused::fuses_max_pool<e>, "a ceil_mode pool is not fused");
+  static_assert(!fused::fuses_max_pool<f>, "a dilated pool is not fused");
+
+  cn::random_source random(41);
+  std::vector<float> weights(pool_options_net::total_params);
+  for (float& w : weights) w = static_cast<float>(random.normal() * 0.2);
+  // conv_d's kernel 4x larger: its outputs have a standard deviation of about 5, so many pass relu6's 6.
+  const cn::layer_facts& conv_d = pool_options_net::facts[d];
+  for (std::size_t i = 0; i < conv_d.weights[0].elements(); ++i) weights[conv_d.weight_offset + i] *= 4.0f;
+  const auto images = cn::testing::random_images(fused::input_elements, 42);
+  const std::span<const float> input(images);
+
+  auto apart = fusion_model<cn::model<pool_options_net, cn::batch<2>, cn::taps<"conv_d">>>(weights);
+  const auto expected_span = apart->forward(input);
+  const std::vector<float> expected(expected_span.begin(), expected_span.end());
+  const auto conv_d_out = apart->output<"conv_d">();
+  BOOST_TEST(std::count(conv_d_out.begin(), conv_d_out.end(), 6.0f) > 100);
+  auto together = fusion_model<fused>(weights);
+  const auto got = together->forward(input);
+  BOOST_TEST(std::equal(got.begin(), got.end(), expected.begin(), expected.end()));
+
+  auto oracle = fusion_model<cn::model<pool_options_net, cn::batch<2>, kn::reference_only>>(weights);
+  const auto want = oracle->forward(input);
+  double diff = 0, scale = 0;
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    diff = std::max(diff, static_cast<double>(std::abs(got[i] - want[i])));
+    scale = std::max(scale, static_cast<double>(std::abs(want[i])));
+  }
+  BOOST_TEST(diff <= 5e-5 * scale, "max |fused - reference| = " << diff << ", max |reference| = " << scale);
+}
+
 BOOST_AUTO_TEST_CASE(vgg16_forward_has_the_reference_top1) {
   // Full size (one image) in the optimized build; 64x64 (two images) under the sanitizers, where the
   // full-size reference takes minutes.

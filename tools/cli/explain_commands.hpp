@@ -53,6 +53,89 @@ inline std::string box_text(const pixel_box& b) {
   return text;
 }
 
+/// The body of `constnet maximize` for one network (compiled apart for the zoo's large
+/// networks: tools/cli/zoo_parts.hpp).
+template <class net>
+int maximize_on(const arguments& args) {
+  using gmodel = gradient_model<net, threads<2>>;
+  const shape input = net::input_shape;
+  std::size_t image_h = input.h, image_w = input.w;  // the synthesized image's size
+  if (args.has("--size")) {
+    std::tie(image_h, image_w) = pair_option(args, "--size");
+    if (image_h == 0 || image_w == 0 || image_h > max_image_side || image_w > max_image_side)
+      throw usage_error("--size " + std::to_string(image_h) + "," + std::to_string(image_w) +
+                        ": each side must be between 1 and " + std::to_string(max_image_side));
+  }
+  const int targets = int{args.has("--filters")} + int{args.has("--class")} +
+                      int{args.has("--filter") || args.has("--neuron")};
+  if (targets != 1)
+    throw usage_error("maximize takes one of --filter K (with --neuron Y,X), --filters K1,K2,.. or --class C");
+  if (args.has("--filter") && args.has("--filters")) throw usage_error("--filter and --filters exclude each other");
+  if (!args.has("--layer") && !args.has("--class")) throw usage_error("maximize needs --layer NAME");
+
+  const std::size_t layer =
+      args.has("--layer") ? model<net>::index_of(*args.value("--layer")) : net::size - 1;
+  std::vector<objective> objectives;
+  if (args.has("--class")) {
+    objectives.push_back(objective::class_logit(layer, args.size_or("--class", 0)));
+  } else if (args.has("--neuron")) {
+    const auto [y, x] = pair_option(args, "--neuron");
+    objectives.push_back(objective::neuron(layer, args.size_or("--filter", 0), y, x));
+  } else if (args.has("--filters")) {
+    const std::vector<std::size_t> filters = *args.size_list("--filters");  // a named copy: the
+    for (std::size_t k : filters) objectives.push_back(objective::filter(layer, k));  // optional is a temporary
+  } else {
+    objectives.push_back(objective::filter(layer, args.size_or("--filter", 0)));
+  }
+  for (const objective& o : objectives) gmodel::check(o);  // every target before any work
+
+  auto m = std::make_unique<gmodel>();  // on the heap: VGG's weights and arena
+  load_weights_option(*m, args);
+  ascent_options options;
+  options.steps = args.size_or("--steps", 100);
+  options.seed = args.size_or("--seed", 0);
+  // Neither jitter nor blur for a neuron: rolling would move its receptive field and blurring
+  // would smooth pixels it never sees; without them the picture changes only inside the field.
+  const bool regularize = !args.has("--neuron");
+  options.jitter = regularize ? std::max<std::size_t>(1, input.h / 16) : 0;
+  options.blur_every = regularize ? 4 : 0;
+  options.low = 0.0f;
+  options.high = 1.0f;
+  options.image_height = image_h;
+  options.image_width = image_w;
+
+  std::vector<float> images;
+  for (const objective& o : objectives) {
+    const std::vector<float> image = maximize(*m, o, options, progress_bar{});
+    images.insert(images.end(), image.begin(), image.end());
+  }
+  const std::size_t scale = args.size_or("--scale", std::max<std::size_t>(1, 112 / image_h));
+  io::image picture;
+  std::string what = std::string(net::facts[layer].name.view());
+  if (args.has("--neuron")) {
+    const objective& o = objectives.front();
+    const pixel_box box = receptive_field_box<net>(layer, o.y, o.x);
+    viz::neuron_picture_style style;
+    style.scale = scale;
+    picture = viz::neuron_picture({images, image_h, image_w, input.c},
+                                  viz::scale_box(box, input.h, input.w, image_h, image_w), style);
+    what.append(" filter ").append(std::to_string(o.channel)).append(" neuron ");
+    what.append(std::to_string(o.y)).append(",").append(std::to_string(o.x));
+    what.append(", receptive field ").append(box_text(box));
+  } else {
+    const std::size_t cols = std::min(args.size_or("--cols", 8), objectives.size());
+    if (cols == 0) throw usage_error("--cols must be at least 1");
+    picture = viz::synthesized_grid(images, objectives.size(), image_h, image_w, input.c, cols,
+                                    {.scale = scale});
+    if (args.has("--class")) what.append(" class ").append(std::to_string(objectives.front().channel));
+    else what.append(", ").append(std::to_string(objectives.size())).append(" filter(s)");
+  }
+  viz::write_png(picture, *args.value("-o"));
+  std::printf("%s: %zux%zu, %s, %zu steps\n", args.value("-o")->c_str(), picture.width(),
+              picture.height(), what.c_str(), options.steps);
+  return 0;
+}
+
 inline command maximize_command() {
   return {{"maximize", "MODEL", "Synthesize the images that maximally activate filters, a neuron or a class (PNG).",
            "Gradient ascent on the input from a gray image with a little noise (--seed), in the network's\n"
@@ -83,84 +166,7 @@ inline command maximize_command() {
             convention_option}},
           [](const arguments& args) {
             return models::with_zoo_network(args.positionals()[0], [&](auto network) {
-              using net = typename decltype(network)::type;
-              using gmodel = gradient_model<net, threads<2>>;
-              const shape input = net::input_shape;
-              std::size_t image_h = input.h, image_w = input.w;  // the synthesized image's size
-              if (args.has("--size")) {
-                std::tie(image_h, image_w) = pair_option(args, "--size");
-                if (image_h == 0 || image_w == 0 || image_h > max_image_side || image_w > max_image_side)
-                  throw usage_error("--size " + std::to_string(image_h) + "," + std::to_string(image_w) +
-                                    ": each side must be between 1 and " + std::to_string(max_image_side));
-              }
-              const int targets = int{args.has("--filters")} + int{args.has("--class")} +
-                                  int{args.has("--filter") || args.has("--neuron")};
-              if (targets != 1)
-                throw usage_error("maximize takes one of --filter K (with --neuron Y,X), --filters K1,K2,.. or --class C");
-              if (args.has("--filter") && args.has("--filters")) throw usage_error("--filter and --filters exclude each other");
-              if (!args.has("--layer") && !args.has("--class")) throw usage_error("maximize needs --layer NAME");
-
-              const std::size_t layer =
-                  args.has("--layer") ? model<net>::index_of(*args.value("--layer")) : net::size - 1;
-              std::vector<objective> objectives;
-              if (args.has("--class")) {
-                objectives.push_back(objective::class_logit(layer, args.size_or("--class", 0)));
-              } else if (args.has("--neuron")) {
-                const auto [y, x] = pair_option(args, "--neuron");
-                objectives.push_back(objective::neuron(layer, args.size_or("--filter", 0), y, x));
-              } else if (args.has("--filters")) {
-                const std::vector<std::size_t> filters = *args.size_list("--filters");  // a named copy: the
-                for (std::size_t k : filters) objectives.push_back(objective::filter(layer, k));  // optional is a temporary
-              } else {
-                objectives.push_back(objective::filter(layer, args.size_or("--filter", 0)));
-              }
-              for (const objective& o : objectives) gmodel::check(o);  // every target before any work
-
-              auto m = std::make_unique<gmodel>();  // on the heap: VGG's weights and arena
-              load_weights_option(*m, args);
-              ascent_options options;
-              options.steps = args.size_or("--steps", 100);
-              options.seed = args.size_or("--seed", 0);
-              // Neither jitter nor blur for a neuron: rolling would move its receptive field and blurring
-              // would smooth pixels it never sees; without them the picture changes only inside the field.
-              const bool regularize = !args.has("--neuron");
-              options.jitter = regularize ? std::max<std::size_t>(1, input.h / 16) : 0;
-              options.blur_every = regularize ? 4 : 0;
-              options.low = 0.0f;
-              options.high = 1.0f;
-              options.image_height = image_h;
-              options.image_width = image_w;
-
-              std::vector<float> images;
-              for (const objective& o : objectives) {
-                const std::vector<float> image = maximize(*m, o, options, progress_bar{});
-                images.insert(images.end(), image.begin(), image.end());
-              }
-              const std::size_t scale = args.size_or("--scale", std::max<std::size_t>(1, 112 / image_h));
-              io::image picture;
-              std::string what = std::string(net::facts[layer].name.view());
-              if (args.has("--neuron")) {
-                const objective& o = objectives.front();
-                const pixel_box box = receptive_field_box<net>(layer, o.y, o.x);
-                viz::neuron_picture_style style;
-                style.scale = scale;
-                picture = viz::neuron_picture({images, image_h, image_w, input.c},
-                                              viz::scale_box(box, input.h, input.w, image_h, image_w), style);
-                what.append(" filter ").append(std::to_string(o.channel)).append(" neuron ");
-                what.append(std::to_string(o.y)).append(",").append(std::to_string(o.x));
-                what.append(", receptive field ").append(box_text(box));
-              } else {
-                const std::size_t cols = std::min(args.size_or("--cols", 8), objectives.size());
-                if (cols == 0) throw usage_error("--cols must be at least 1");
-                picture = viz::synthesized_grid(images, objectives.size(), image_h, image_w, input.c, cols,
-                                                {.scale = scale});
-                if (args.has("--class")) what.append(" class ").append(std::to_string(objectives.front().channel));
-                else what.append(", ").append(std::to_string(objectives.size())).append(" filter(s)");
-              }
-              viz::write_png(picture, *args.value("-o"));
-              std::printf("%s: %zux%zu, %s, %zu steps\n", args.value("-o")->c_str(), picture.width(),
-                          picture.height(), what.c_str(), options.steps);
-              return 0;
+              return maximize_on<typename decltype(network)::type>(args);
             });
           }};
 }

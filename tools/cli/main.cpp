@@ -15,6 +15,9 @@
 #include "explain_commands.hpp"
 #include "inspect_commands.hpp"
 #include "run_commands.hpp"
+#include "zoo_parts.hpp"
+
+CONSTNET_CLI_SEPARATE_NETWORKS(CONSTNET_CLI_EXTERN)
 
 namespace {
 

@@ -64,6 +64,30 @@ inline viz::colormap colormap_of(const arguments& args) {
   throw usage_error("--colormap is gray or viridis, not '" + name + "'");
 }
 
+/// The body of `constnet predict` for one network (compiled apart for the zoo's large
+/// networks: tools/cli/zoo_parts.hpp).
+template <class net>
+int predict_on(const arguments& args) {
+  auto m = trained_model<net>(args);
+  const std::vector<float> input = input_from_image_option<net>(args);
+  const std::span<const char* const> zoo_labels = models::zoo_class_names_of(args.positionals()[0]);
+  const std::vector<std::string> labels = args.has("--labels")
+                                              ? read_labels(*args.value("--labels"))
+                                              : std::vector<std::string>(zoo_labels.begin(), zoo_labels.end());
+  const auto out = m->forward(std::span<const float>(input));
+  std::vector<std::size_t> order(out.size());
+  std::iota(order.begin(), order.end(), 0);
+  const std::size_t k = std::min(args.size_or("--top", 5), order.size());
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(),
+                    [&](std::size_t a, std::size_t b) { return out[a] > out[b]; });
+  for (std::size_t r = 0; r < k; ++r) {
+    const std::size_t c = order[r];
+    std::printf("%zu  %4zu  %-24s %.6f\n", r + 1, c, c < labels.size() ? labels[c].c_str() : "",
+                static_cast<double>(out[c]));
+  }
+  return 0;
+}
+
 inline command predict_command() {
   return {{"predict", "MODEL", "Classify an image: the top K outputs of the network with their values.",
            "Prints one line per class: rank, index, label and the network's output (a probability\n"
@@ -74,27 +98,29 @@ inline command predict_command() {
             convention_option}},
           [](const arguments& args) {
             return models::with_zoo_network(args.positionals()[0], [&](auto network) {
-              using net = typename decltype(network)::type;
-              auto m = trained_model<net>(args);
-              const std::vector<float> input = input_from_image_option<net>(args);
-              const std::span<const char* const> zoo_labels = models::zoo_class_names_of(args.positionals()[0]);
-              const std::vector<std::string> labels = args.has("--labels")
-                                                          ? read_labels(*args.value("--labels"))
-                                                          : std::vector<std::string>(zoo_labels.begin(), zoo_labels.end());
-              const auto out = m->forward(std::span<const float>(input));
-              std::vector<std::size_t> order(out.size());
-              std::iota(order.begin(), order.end(), 0);
-              const std::size_t k = std::min(args.size_or("--top", 5), order.size());
-              std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(),
-                                [&](std::size_t a, std::size_t b) { return out[a] > out[b]; });
-              for (std::size_t r = 0; r < k; ++r) {
-                const std::size_t c = order[r];
-                std::printf("%zu  %4zu  %-24s %.6f\n", r + 1, c, c < labels.size() ? labels[c].c_str() : "",
-                            static_cast<double>(out[c]));
-              }
-              return 0;
+              return predict_on<typename decltype(network)::type>(args);
             });
           }};
+}
+
+/// The body of `constnet features` for one network (compiled apart for the zoo's large
+/// networks: tools/cli/zoo_parts.hpp).
+template <class net>
+int features_on(const arguments& args) {
+  auto m = trained_model<net>(args);
+  const std::vector<float> input = input_from_image_option<net>(args);
+  viz::picture_style style;
+  style.map = colormap_of(args);
+  const std::size_t layer = model<net>::index_of(*args.value("--layer"));
+  const shape out = net::facts[layer].output;
+  // Small maps get bigger cells so they stay visible: about 64 pixels a side unless told.
+  style.scale = args.size_or("--scale", std::max<std::size_t>(1, 64 / std::max<std::size_t>(1, out.h)));
+  const io::image picture =
+      viz::feature_map_grid(*m, *args.value("--layer"), input, layout_of(args, 4, 8), style);
+  viz::write_png(picture, *args.value("-o"));
+  std::printf("%s: %zux%zu, maps of %s (%zux%zux%zu)\n", args.value("-o")->c_str(), picture.width(),
+              picture.height(), args.value("--layer")->c_str(), out.h, out.w, out.c);
+  return 0;
 }
 
 inline command features_command() {
@@ -106,23 +132,39 @@ inline command features_command() {
             {"--colormap", "NAME", "gray (default) or viridis"}, preprocess_option, resize_option, convention_option}},
           [](const arguments& args) {
             return models::with_zoo_network(args.positionals()[0], [&](auto network) {
-              using net = typename decltype(network)::type;
-              auto m = trained_model<net>(args);
-              const std::vector<float> input = input_from_image_option<net>(args);
-              viz::picture_style style;
-              style.map = colormap_of(args);
-              const std::size_t layer = model<net>::index_of(*args.value("--layer"));
-              const shape out = net::facts[layer].output;
-              // Small maps get bigger cells so they stay visible: about 64 pixels a side unless told.
-              style.scale = args.size_or("--scale", std::max<std::size_t>(1, 64 / std::max<std::size_t>(1, out.h)));
-              const io::image picture =
-                  viz::feature_map_grid(*m, *args.value("--layer"), input, layout_of(args, 4, 8), style);
-              viz::write_png(picture, *args.value("-o"));
-              std::printf("%s: %zux%zu, maps of %s (%zux%zux%zu)\n", args.value("-o")->c_str(), picture.width(),
-                          picture.height(), args.value("--layer")->c_str(), out.h, out.w, out.c);
-              return 0;
+              return features_on<typename decltype(network)::type>(args);
             });
           }};
+}
+
+/// The body of `constnet filters` for one network (compiled apart for the zoo's large
+/// networks: tools/cli/zoo_parts.hpp).
+template <class net>
+int filters_on(const arguments& args) {
+  auto m = trained_model<net>(args);
+  const viz::conv_kernel_view k = viz::conv_kernel(*m, *args.value("--layer"));
+  const std::string style_name = args.value_or("--style", k.in == 3 ? "rgb" : "grid");
+  viz::picture_style style = viz::filter_style;
+  style.scale = args.size_or("--scale", style.scale);
+  style.map = colormap_of(args);
+  io::image picture;
+  if (style_name == "rgb") {
+    picture = viz::filter_rgb_tiles(k, layout_of(args, 4, 8), style);
+  } else if (style_name == "grid") {
+    std::optional<std::size_t> channel;
+    if (args.has("--channel")) channel = args.size_or("--channel", 0);
+    picture = viz::filter_grid(k, layout_of(args, 4, 8), channel, style);
+  } else if (style_name == "channels") {
+    const std::size_t filters = args.size_or("--rows", std::min<std::size_t>(6, k.filters));
+    const std::size_t channels = args.size_or("--cols", std::min<std::size_t>(32, k.in));
+    picture = viz::filter_channels_figure(k, filters, channels, style);
+  } else {
+    throw usage_error("--style is rgb, grid or channels, not '" + style_name + "'");
+  }
+  viz::write_png(picture, *args.value("-o"));
+  std::printf("%s: %zux%zu, %zu filters of %zux%zux%zu\n", args.value("-o")->c_str(), picture.width(),
+              picture.height(), k.filters, k.kh, k.kw, k.in);
+  return 0;
 }
 
 inline command filters_command() {
@@ -136,31 +178,7 @@ inline command filters_command() {
             {"--colormap", "NAME", "gray (default) or viridis, for grid"}, convention_option}},
           [](const arguments& args) {
             return models::with_zoo_network(args.positionals()[0], [&](auto network) {
-              using net = typename decltype(network)::type;
-              auto m = trained_model<net>(args);
-              const viz::conv_kernel_view k = viz::conv_kernel(*m, *args.value("--layer"));
-              const std::string style_name = args.value_or("--style", k.in == 3 ? "rgb" : "grid");
-              viz::picture_style style = viz::filter_style;
-              style.scale = args.size_or("--scale", style.scale);
-              style.map = colormap_of(args);
-              io::image picture;
-              if (style_name == "rgb") {
-                picture = viz::filter_rgb_tiles(k, layout_of(args, 4, 8), style);
-              } else if (style_name == "grid") {
-                std::optional<std::size_t> channel;
-                if (args.has("--channel")) channel = args.size_or("--channel", 0);
-                picture = viz::filter_grid(k, layout_of(args, 4, 8), channel, style);
-              } else if (style_name == "channels") {
-                const std::size_t filters = args.size_or("--rows", std::min<std::size_t>(6, k.filters));
-                const std::size_t channels = args.size_or("--cols", std::min<std::size_t>(32, k.in));
-                picture = viz::filter_channels_figure(k, filters, channels, style);
-              } else {
-                throw usage_error("--style is rgb, grid or channels, not '" + style_name + "'");
-              }
-              viz::write_png(picture, *args.value("-o"));
-              std::printf("%s: %zux%zu, %zu filters of %zux%zux%zu\n", args.value("-o")->c_str(), picture.width(),
-                          picture.height(), k.filters, k.kh, k.kw, k.in);
-              return 0;
+              return filters_on<typename decltype(network)::type>(args);
             });
           }};
 }

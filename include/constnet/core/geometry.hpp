@@ -53,14 +53,27 @@ constexpr depthwise_conv2d_geometry depthwise_stage(const separable_conv2d_geome
 
 enum class pool_kind { max, average, mixed };
 
+/// Window (oy, ox) samples input cells (oy * stride.h + ky * dilation.h - pad.top, ox * stride.w +
+/// kx * dilation.w - pad.left) for ky < window.h, kx < window.w. Cells outside the image take no part in
+/// a max; an average sums the cells inside the image and divides by their count, or with count_padding
+/// by the count of cells inside the padded map [-pad.top, in.h + pad.bottom) x [-pad.left, in.w +
+/// pad.right) (the whole window, except the last ones of a ceil_mode layer, which may run past it).
 struct pool2d_geometry {
   shape in{}, out{};
-  extent2 window{}, stride{};
+  extent2 window{}, stride{}, dilation{};
   padding2 pad{};
   pool_kind kind = pool_kind::max;
   double lambda = 1.0;         // mixed: lambda * max + (1 - lambda) * average
-  bool count_padding = false;  // average: divide by the whole window instead of the cells inside the image
+  bool count_padding = false;  // average: divide by the cells inside the padded map, not only the image
+  bool ceil_mode = false;      // out was rounded up: the last windows may run past the bottom/right padding
   friend constexpr bool operator==(const pool2d_geometry&, const pool2d_geometry&) = default;
+};
+
+/// zero_padding2d: the input placed `pad` cells in from the top and left of an otherwise zero map.
+struct zero_padding2d_geometry {
+  shape in{}, out{};  // out: in.h + pad.top + pad.bottom by in.w + pad.left + pad.right, in.c channels
+  padding2 pad{};
+  friend constexpr bool operator==(const zero_padding2d_geometry&, const zero_padding2d_geometry&) = default;
 };
 
 struct global_pool_geometry {

@@ -176,8 +176,9 @@ class model {
 
  public:
   /// A convolution whose kernel can also pool (Winograd: can_fuse_max_pool_2x2) followed by a 2x2
-  /// stride-2 unpadded max pool writes the pooled tensor itself, and the pool layer does nothing: the
-  /// convolution's full-size output is never stored. Not when that output is a tap, when the pool's
+  /// stride-2 max pool, unpadded, undilated and rounding down (no ceil_mode: the kernel writes only whole
+  /// 2x2 windows), writes the pooled tensor itself, and the pool layer does nothing: the convolution's
+  /// full-size output is never stored. Not when that output is a tap, when the pool's
   /// kernel is forced (a user measuring it), for the input-gradient pass (its backward reads the
   /// convolution's output) or under the reference policy (the oracle runs every layer as declared).
   /// forward_to(the convolution) still runs it unfused.
@@ -195,7 +196,8 @@ class model {
       constexpr pool2d_geometry pool = kernel_of<I + 1>::geometry;
       return !tapped[I] && !detail::forces_layer<Network, I + 1, Options...> &&
              kernel_of<I>::type::can_fuse_max_pool_2x2(kernel_of<I>::geometry) && pool.kind == pool_kind::max &&
-             pool.window == extent2{2, 2} && pool.stride == extent2{2, 2} && pool.pad == padding2{};
+             pool.window == extent2{2, 2} && pool.stride == extent2{2, 2} && pool.dilation == extent2{1, 1} &&
+             pool.pad == padding2{} && !pool.ceil_mode;
     }
   }();
   template <std::size_t I>
@@ -206,18 +208,27 @@ class model {
   static constexpr std::array<bool, layers> fused_mask(std::index_sequence<I...>) {
     return {fuses_max_pool<I>...};
   }
-  static constexpr arena_plan<layers> make_plan() {
+  static constexpr arena_plan<layers> lifetimes() {
     constexpr auto sequence = std::make_index_sequence<layers>{};
     if constexpr (plans_backward)
-      return plan_arena_with_backward(Network::facts, batch_size, tapped, scratch_of(sequence), backward_scratch_of(sequence));
+      return backward_lifetimes(Network::facts, batch_size, tapped, scratch_of(sequence), backward_scratch_of(sequence));
     else
-      return plan_arena(Network::facts, batch_size, tapped, scratch_of(sequence), fused_mask(sequence));
+      return forward_lifetimes(Network::facts, batch_size, tapped, scratch_of(sequence), fused_mask(sequence));
   }
+  // The planning runs in steps, each a constant expression of its own (the lifetimes, then each
+  // placement strategy): in one, InceptionV3's backward plan (about 900 buffers) exceeds the compiler's
+  // per-expression operation limit.
+  static constexpr arena_plan<layers> unplaced = lifetimes();
+  template <detail::placement How>
+  static constexpr arena_plan<layers> placed_by = detail::placed(unplaced, How);
 
  public:
   /// Where every tensor lives; arena_bytes is the memory one forward pass (and, with input_gradients,
   /// the backward pass after it) needs.
-  static constexpr arena_plan<layers> plan = make_plan();
+  static constexpr arena_plan<layers> plan =
+      detail::best_placement(placed_by<detail::placement::largest_first_best_fit>,
+                             placed_by<detail::placement::alternate_ends_within_bound>,
+                             placed_by<detail::placement::in_order_first_fit>);
   static constexpr std::size_t arena_bytes = plan.arena_bytes;
 
   /// A linear conv2d followed by a batch_norm that runs in place (its input is not a tap) absorbs it:

@@ -19,6 +19,7 @@
 //                   then the transposed convolution(s) / W dz (the fastest backward kernel that supports
 //                   the shape: kernels/backward/registry.hpp; the reference under kernels::reference_only)
 //   pools           routed to the max's winner / spread over the window, from the kept input x
+//   zero_padding2d  dy cropped to the input's place
 //   batch_norm      a per-channel scale (inference mode); Activation: its gradient; flatten and dropout
 //                   (the identity at inference) share the gradient buffer and cost nothing.
 // Weights are used in their canonical form (a batch_norm is never folded into the conv before it here:
@@ -352,6 +353,8 @@ class gradient_model : public model<Network, input_gradients, Options...> {
         kernels::backward::pool2d::run(g, x, dy, dx, batch_size);
       } else if constexpr (std::is_same_v<G, global_pool_geometry>) {
         kernels::backward::global_pool::run(g, x, dy, dx, batch_size);
+      } else if constexpr (std::is_same_v<G, zero_padding2d_geometry>) {
+        kernels::backward::zero_padding2d::run(g, dy, dx, batch_size);
       } else if constexpr (std::is_same_v<G, batch_norm_geometry>) {
         // In place on dy: the input gradient is dy scaled per channel.
         kernels::backward::batch_norm::run(g, std::as_const(*this).layer_weights(I), dy, dy, batch_size);

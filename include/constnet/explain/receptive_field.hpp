@@ -13,14 +13,18 @@
 // a depthwise convolution, which does not, applies the same windows to every channel; pooling, batch_norm
 // and activations keep positions). Rules per layer, from the output's pattern to the input's: conv2d,
 // depthwise_conv2d, separable_conv2d (whose pointwise stage sees one pixel) and pooling: every cell
-// inside the image under a window tap of a marked output; dense and global pools: every input, once any
-// output is marked; flatten: unit u is pixel u / C of its input; batch_norm, activations, dropout: the
-// same positions; add and concatenate: the same positions in each input (a concatenated vector's unit:
-// its own input's), and a tensor that feeds several layers sees the union of what each of them marks.
+// inside the image under a window tap of a marked output (dilated taps skip cells); zero_padding2d: the
+// marked cells that are not padding, shifted up and left by the padding; dense and global pools: every
+// input, once any output is marked; flatten: unit u is pixel u / C of its input; batch_norm, activations,
+// dropout: the same positions; add and concatenate: the same positions in each input (a concatenated
+// vector's unit: its own input's), and a tensor that feeds several layers sees the union of what each of
+// them marks.
 // For a convolutional neuron the region's bounding box equals receptive_field_box (tests/unit/
 // receptive_fields.cpp checks this for VGG16 and the seed CNNs); the region has holes inside the box
 // only where a dilation or a stride larger than its window skips pixels. A flatten unit sees one
-// position's field, while facts[flatten].rf (as Keras-style summaries count it) spans the whole map.
+// position's field, while facts[flatten].rf (as Keras-style summaries count it) spans the whole map. A
+// zero_padding2d cell in the padding is a constant: its region is empty, while the field arithmetic
+// (which treats the padding as a 1x1 window's) still gives it a box.
 
 #include <algorithm>
 #include <cstddef>
@@ -83,9 +87,10 @@ nonzero_pattern pattern_before(const nonzero_pattern& out, std::size_t slot) {
   using G = std::remove_cvref_t<decltype(g)>;
   if constexpr (std::is_same_v<G, conv2d_geometry> || std::is_same_v<G, depthwise_conv2d_geometry> ||
                 std::is_same_v<G, separable_conv2d_geometry> || std::is_same_v<G, pool2d_geometry>) {
-    extent2 size{}, dilation{1, 1};
+    const extent2 dilation = g.dilation;
+    extent2 size{};
     if constexpr (std::is_same_v<G, pool2d_geometry>) size = g.window;
-    else size = g.kernel, dilation = g.dilation;
+    else size = g.kernel;
     for (std::size_t oy = 0; oy < g.out.h; ++oy)
       for (std::size_t ox = 0; ox < g.out.w; ++ox) {
         if (!out[oy * g.out.w + ox]) continue;
@@ -97,6 +102,10 @@ nonzero_pattern pattern_before(const nonzero_pattern& out, std::size_t slot) {
               marked[static_cast<std::size_t>(iy) * in.w + static_cast<std::size_t>(ix)] = 1;
           }
       }
+  } else if constexpr (std::is_same_v<G, zero_padding2d_geometry>) {
+    for (std::size_t iy = 0; iy < in.h; ++iy)
+      for (std::size_t ix = 0; ix < in.w; ++ix)
+        marked[iy * in.w + ix] = out[(iy + g.pad.top) * g.out.w + ix + g.pad.left];
   } else if constexpr (std::is_same_v<G, dense_geometry> || std::is_same_v<G, global_pool_geometry>) {
     if (any) std::fill(marked.begin(), marked.end(), 1);
   } else if constexpr (std::is_same_v<G, identity_geometry>) {

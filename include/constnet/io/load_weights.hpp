@@ -13,7 +13,7 @@
 //            weight of Conv2d(C, C*M, groups=C), whose output channel c*M + m reads input channel c, as
 //            Keras' does), dense kernels [units][in], a flatten in C,H,W order, so a dense (or a 1-D batch
 //            norm) whose input comes from a flattened feature map, possibly through dropout, activation or
-//            batch-norm layers, sees its inputs permuted.
+//            batch-norm layers (Activation, ReLU), sees its inputs permuted.
 // Biases and batch-norm vectors are the same in both.
 
 #include <algorithm>
@@ -122,7 +122,8 @@ std::vector<expected_tensor> expected_tensors(convention conv) {
   for (const layer_facts& f : Network::facts) {
     const std::optional<shape> source = f.index == 0 ? std::nullopt : flattened[f.inputs.front()];
     const bool order_preserving = f.output.rank == 1 && f.inputs.count == 1 &&
-                                  (f.type == "Dropout" || f.type == "Activation" || f.type == "BatchNormalization");
+                                  (f.type == "Dropout" || f.type == "Activation" || f.type == "ReLU" ||
+                                   f.type == "BatchNormalization");
     if (f.type == "Flatten") {
       flattened[f.index] = f.input.rank == 3 ? std::optional<shape>(f.input) : source;
     } else if (order_preserving) {

@@ -35,6 +35,7 @@
 #include "constnet/kernels/reference/depthwise_conv2d.hpp"
 #include "constnet/kernels/reference/pool2d.hpp"
 #include "constnet/kernels/reference/separable_conv2d.hpp"
+#include "constnet/kernels/reference/zero_padding2d.hpp"
 #include "constnet/kernels/winograd/conv2d_rows_winograd.hpp"
 #include "constnet/kernels/winograd/conv2d_winograd.hpp"
 #include "constnet/kernels/winograd/selection.hpp"
@@ -98,6 +99,11 @@ struct candidates<add_geometry> {
 template <>
 struct candidates<concatenate_geometry> {
   using type = kernel_list<reference::concatenate>;
+};
+/// Zero padding is a zero fill and one copy per input row: the reference runs at memory speed already.
+template <>
+struct candidates<zero_padding2d_geometry> {
+  using type = kernel_list<reference::zero_padding2d>;
 };
 
 /// Every kernel for a geometry, including those never chosen automatically (other SIMD backends):
@@ -183,6 +189,10 @@ struct reference_for<add_geometry> {
 template <>
 struct reference_for<concatenate_geometry> {
   using type = reference::concatenate;
+};
+template <>
+struct reference_for<zero_padding2d_geometry> {
+  using type = reference::zero_padding2d;
 };
 
 namespace detail {

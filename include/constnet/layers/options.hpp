@@ -14,8 +14,8 @@
 namespace constnet {
 
 enum class option_kind {
-  kernel, strides, dilation, pool_size, padding, activation, name, inputs, bias, scale, epsilon, mix, count_padding, rate,
-  depth_multiplier
+  kernel, strides, dilation, pool_size, padding, activation, name, inputs, bias, scale, epsilon, mix, count_padding,
+  ceil_mode, rate, depth_multiplier, max_value
 };
 
 /// Kernel (filter) size f: kernel<3> is 3x3, kernel<1, 7> is 1 high and 7 wide.
@@ -94,6 +94,7 @@ struct tag {
 };
 using linear = tag<activation::linear>;
 using relu = tag<activation::relu>;
+using relu6 = tag<activation::relu6>;  // min(max(x, 0), 6)
 using tanh = tag<activation::tanh>;
 using sigmoid = tag<activation::sigmoid>;
 using softmax = tag<activation::softmax>;
@@ -154,6 +155,22 @@ struct mix {
 struct count_padding {
   static constexpr option_kind kind = option_kind::count_padding;
   static constexpr bool value = true;
+};
+
+/// Pooling's output size rounded up instead of down (PyTorch's ceil_mode=True, ONNX's ceil_mode=1):
+/// out = ceil((n + p_begin + p_end - f_eff) / s) + 1, less one when the last window would start past the
+/// input and its top/left padding, as PyTorch counts. The last window may then run past the bottom/right
+/// padding; the cells out there are ignored (see layers/pool2d.hpp).
+struct ceil_mode {
+  static constexpr option_kind kind = option_kind::ceil_mode;
+  static constexpr bool value = true;
+};
+
+/// The ReLU layer's ceiling (Keras' ReLU(max_value=6.)): relu<max_value<6>> is ReLU6.
+template <std::size_t Max>
+struct max_value {
+  static constexpr option_kind kind = option_kind::max_value;
+  static constexpr std::size_t value = Max;
 };
 
 /// dropout's rate (only recorded: at inference dropout is the identity).

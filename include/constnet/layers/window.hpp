@@ -1,6 +1,7 @@
 #pragma once
 // Sliding-window arithmetic shared by conv2d and the pooling layers:
-// output size floor((n + p_begin + p_end - f_eff) / s) + 1, and TensorFlow's 'same' padding rule.
+// output size floor((n + p_begin + p_end - f_eff) / s) + 1 (pooling's ceil_mode: rounded up, as PyTorch
+// does), and TensorFlow's 'same' padding rule.
 
 #include <cstddef>
 
@@ -17,13 +18,26 @@ struct axis_window {
   std::size_t pad_begin = 0, pad_end = 0;
 };
 
+/// Windows along an axis of n cells padded by begin and end: floor((n + begin + end - f_eff) / s) + 1,
+/// or with round_up ceil(...) + 1, less one when the last window would start past the input and its
+/// leading padding (PyTorch's pooling_output_shape; ONNX's ceil_mode follows it). Requires
+/// n + begin + end >= f_eff and s >= 1.
+constexpr std::size_t windows_along(std::size_t n, std::size_t begin, std::size_t end, std::size_t f_eff, std::size_t s,
+                                    bool round_up) {
+  const std::size_t room = n + begin + end - f_eff;
+  if (!round_up) return room / s + 1;
+  const std::size_t out = (room + s - 1) / s + 1;
+  return (out - 1) * s >= n + begin ? out - 1 : out;
+}
+
 /// Requires f_eff >= 1, s >= 1 and (for valid/explicit) n + padding >= f_eff; check_window says so first.
+/// round_up (ceil_mode) applies to valid and explicit padding; 'same' already gives ceil(n / s).
 constexpr axis_window place_window(std::size_t n, std::size_t f_eff, std::size_t s, padding_mode mode,
-                                   std::size_t explicit_begin, std::size_t explicit_end) {
+                                   std::size_t explicit_begin, std::size_t explicit_end, bool round_up) {
   switch (mode) {
-    case padding_mode::valid: return {(n - f_eff) / s + 1, 0, 0};
+    case padding_mode::valid: return {windows_along(n, 0, 0, f_eff, s, round_up), 0, 0};
     case padding_mode::explicit_cells:
-      return {(n + explicit_begin + explicit_end - f_eff) / s + 1, explicit_begin, explicit_end};
+      return {windows_along(n, explicit_begin, explicit_end, f_eff, s, round_up), explicit_begin, explicit_end};
     case padding_mode::same: {
       const std::size_t out = (n + s - 1) / s;
       const std::size_t needed = (out - 1) * s + f_eff;
@@ -38,6 +52,7 @@ struct window_spec {
   extent2 size{}, stride{}, dilation{};
   padding_mode mode = padding_mode::valid;
   padding2 explicit_pad{};
+  bool ceil_mode = false;  // pooling only: the output size rounded up (options.hpp: ceil_mode)
 };
 
 struct placed_window {
@@ -47,9 +62,9 @@ struct placed_window {
 
 constexpr placed_window place(const shape& in, const window_spec& w) {
   const auto y = place_window(in.h, effective_size(w.size.h, w.dilation.h), w.stride.h, w.mode,
-                              w.explicit_pad.top, w.explicit_pad.bottom);
+                              w.explicit_pad.top, w.explicit_pad.bottom, w.ceil_mode);
   const auto x = place_window(in.w, effective_size(w.size.w, w.dilation.w), w.stride.w, w.mode,
-                              w.explicit_pad.left, w.explicit_pad.right);
+                              w.explicit_pad.left, w.explicit_pad.right, w.ceil_mode);
   return {feature_maps(y.out, x.out, in.c), {y.pad_begin, y.pad_end, x.pad_begin, x.pad_end}};
 }
 
@@ -97,6 +112,7 @@ constexpr window_spec window_from_options(extent2 size, extent2 default_stride) 
   using padding = option_t<option_kind::padding, valid, Options...>;
   w.mode = padding::mode;
   w.explicit_pad = padding::cells;
+  w.ceil_mode = option_count<option_kind::ceil_mode, Options...> == 1;
   return w;
 }
 

@@ -18,8 +18,10 @@
 #include "constnet/core/fixed_string.hpp"
 #include "constnet/models/fashion_mnist.hpp"
 #include "constnet/models/imagenet_classes.hpp"
+#include "constnet/models/inception.hpp"
 #include "constnet/models/seed_cnns.hpp"
 #include "constnet/models/vgg.hpp"
+#include "constnet/models/xception.hpp"
 #include "constnet/network/analysis.hpp"
 
 namespace constnet::models {
@@ -53,6 +55,10 @@ using zoo = std::tuple<
     zoo_entry<"vgg19", vgg19, "VGG19, 224x224x3, 1000 ImageNet classes, as keras.applications", imagenet_class_names>,
     zoo_entry<"vgg16_notop", vgg16_notop, "VGG16's convolutional part to block5_pool (7x7x512), as VGG16(include_top=False)">,
     zoo_entry<"vgg19_notop", vgg19_notop, "VGG19's convolutional part to block5_pool (7x7x512), as VGG19(include_top=False)">,
+    zoo_entry<"inception_v3", inception_v3, "InceptionV3 (Szegedy et al.), 299x299x3, 1000 ImageNet classes, as keras.applications",
+              imagenet_class_names>,
+    zoo_entry<"xception", xception, "Xception (Chollet), 299x299x3, 1000 ImageNet classes, as keras.applications",
+              imagenet_class_names>,
     zoo_entry<"cifar10_cnn", cifar10_cnn, "the seeds' CIFAR-10 classifier, 32x32x3, conv 32/64/128, dense 256/128/10">,
     zoo_entry<"bn_cnn_64", bn_cnn_64, "the seeds' 64x64x3 binary classifier with batch normalization">,
     zoo_entry<"seed_39x39_example", seed_39x39_example, "the seeds' simple convolutional network, 39x39x3 to 1960 features">>;

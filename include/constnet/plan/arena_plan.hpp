@@ -47,6 +47,7 @@ constexpr std::size_t align_up(std::size_t bytes, std::size_t alignment = arena_
 
 template <std::size_t Layers>
 struct arena_plan {
+  static constexpr std::size_t layer_count = Layers;
   // per layer: a tensor and a scratch block, and with a backward pass its gradient, backward scratch and
   // input-gradient staging
   static constexpr std::size_t max_buffers = 5 * Layers;
@@ -69,6 +70,9 @@ struct arena_plan {
   std::array<bool, Layers> needs_staging{};             // layer i's input gradient is computed aside, then added
   std::array<std::size_t, Layers> staging_offset{};
 
+  // Which buffer holds each scratch block (meaningful where its bytes are not 0), for placing later.
+  std::array<std::size_t, Layers> scratch_buffer{}, backward_scratch_buffer{}, staging_buffer{};
+
   struct buffer {
     std::size_t bytes = 0;
     std::size_t first = 0, last = 0;  // steps, inclusive
@@ -83,15 +87,27 @@ namespace detail {
 
 enum class placement { largest_first_best_fit, alternate_ends_within_bound, in_order_first_fit };
 
-/// Assigns offsets to buffers[0, count) and returns the arena size, or size_t(-1) when the strategy
-/// cannot fit within `bound` (only alternate_ends_within_bound has a bound).
-template <class Buffer, std::size_t Capacity>
-constexpr std::size_t place_buffers(std::array<Buffer, Capacity>& buffers, std::size_t count, placement how,
-                                    std::size_t bound) {
-  constexpr std::size_t none = static_cast<std::size_t>(-1);
-  std::array<std::size_t, Capacity> order{};
-  for (std::size_t b = 0; b < count; ++b) order[b] = b;
-  const auto first = order.begin(), last = order.begin() + static_cast<std::ptrdiff_t>(count);
+/// A placement in progress: buffers are placed in `order`, `placed` of them so far, each at the lowest
+/// (or, alternating, highest) gap among the placed buffers alive at the same time. It can be carried on
+/// in several steps (continue_placement up to a position), each of which may be a constant expression
+/// of its own should a network outgrow the compiler's per-expression operation limit.
+template <class Plan>
+struct placement_state {
+  Plan plan;
+  placement how{};
+  std::array<std::size_t, Plan::max_buffers> order{};      // the order buffers are placed in
+  std::array<std::size_t, Plan::max_buffers> by_offset{};  // placed buffers that may still meet others, by offset
+  std::size_t placed = 0;  // how many by_offset holds
+  std::size_t next = 0;    // the position in `order` of the next buffer to place
+  bool failed = false;  // alternate_ends_within_bound found no gap within the lower bound
+};
+
+template <class Plan>
+constexpr placement_state<Plan> start_placement(const Plan& p, placement how) {
+  placement_state<Plan> s{p, how};
+  const auto& buffers = s.plan.buffers;
+  for (std::size_t b = 0; b < p.buffer_count; ++b) s.order[b] = b;
+  const auto first = s.order.begin(), last = s.order.begin() + static_cast<std::ptrdiff_t>(p.buffer_count);
   if (how == placement::largest_first_best_fit)
     std::sort(first, last, [&](std::size_t a, std::size_t b) {
       return buffers[a].bytes != buffers[b].bytes ? buffers[a].bytes > buffers[b].bytes : a < b;
@@ -100,74 +116,124 @@ constexpr std::size_t place_buffers(std::array<Buffer, Capacity>& buffers, std::
     std::sort(first, last, [&](std::size_t a, std::size_t b) {
       return buffers[a].first != buffers[b].first ? buffers[a].first < buffers[b].first : a < b;
     });
+  return s;
+}
 
-  std::array<bool, Capacity> placed{};
-  std::size_t arena = 0;
-  for (std::size_t k = 0; k < count; ++k) {
-    auto& b = buffers[order[k]];
-    // The placed buffers alive at the same time, by offset; the free gaps lie between them.
-    std::array<std::size_t, Capacity> rivals{};
-    std::size_t n = 0;
-    for (std::size_t o = 0; o < count; ++o)
-      if (placed[o] && buffers[o].first <= b.last && b.first <= buffers[o].last) rivals[n++] = o;
-    std::sort(rivals.begin(), rivals.begin() + static_cast<std::ptrdiff_t>(n),
-              [&](std::size_t x, std::size_t y) { return buffers[x].offset < buffers[y].offset; });
+/// Places the buffers of the order up to (not including) `until`.
+template <class Plan>
+constexpr placement_state<Plan> continue_placement(placement_state<Plan> s, std::size_t until) {
+  constexpr std::size_t none = static_cast<std::size_t>(-1);
+  const placement how = s.how;
+  const std::size_t bound = s.plan.lower_bound;
+  // Raw pointers: in the compiler's constant evaluator an index through std::array::operator[] is a
+  // function call, and this loop runs about a million times for a large network's backward plan.
+  auto* buffers = s.plan.buffers.data();
+  std::size_t* by_offset = s.by_offset.data();
+  // Placing in order of first step, a placed buffer that ended before the current one starts ends before
+  // every later one starts too: it leaves the list for good, which keeps the list to about the buffers
+  // alive at one step instead of all placed ones.
+  const bool in_step_order = how != placement::largest_first_best_fit;
+  for (std::size_t& k = s.next; k < std::min(until, s.plan.buffer_count) && !s.failed; ++k) {
+    auto& b = buffers[s.order[k]];
+    if (in_step_order) {
+      std::size_t kept = 0;
+      for (std::size_t r = 0; r < s.placed; ++r)
+        if (buffers[by_offset[r]].last >= b.first) by_offset[kept++] = by_offset[r];
+      s.placed = kept;
+    }
     std::size_t chosen = none, chosen_gap = none, cursor = 0;
     const bool from_top = how == placement::alternate_ends_within_bound && k % 2 == 1;
-    for (std::size_t r = 0; r <= n; ++r) {
-      const std::size_t gap_end = r < n ? buffers[rivals[r]].offset : (how == placement::alternate_ends_within_bound ? bound : none);
+    for (std::size_t r = 0; r <= s.placed; ++r) {
+      const auto* rival = r < s.placed ? buffers + by_offset[r] : nullptr;
+      if (rival && (rival->first > b.last || b.first > rival->last)) continue;  // not alive with b
+      const std::size_t gap_end = rival ? rival->offset : (how == placement::alternate_ends_within_bound ? bound : none);
       if (gap_end != none && gap_end >= cursor && gap_end - cursor >= b.bytes) {
         const std::size_t gap = gap_end - cursor;
         if (how == placement::largest_first_best_fit) {
-          if (r < n && gap < chosen_gap) chosen = cursor, chosen_gap = gap;
+          if (rival && gap < chosen_gap) chosen = cursor, chosen_gap = gap;
         } else if (from_top) {
           chosen = gap_end - b.bytes;  // keep the highest gap that fits: placed flush with its top
         } else if (chosen == none) {
           chosen = cursor;
         }
       }
-      if (r < n) cursor = std::max(cursor, buffers[rivals[r]].offset + buffers[rivals[r]].bytes);
+      if (rival) cursor = std::max(cursor, rival->offset + rival->bytes);
     }
     if (chosen == none) {
-      if (how == placement::alternate_ends_within_bound) return none;
+      if (how == placement::alternate_ends_within_bound) {
+        s.failed = true;
+        break;
+      }
       chosen = cursor;  // above everything alive
     }
     b.offset = chosen;
-    placed[order[k]] = true;
-    arena = std::max(arena, b.offset + b.bytes);
+    std::size_t at = s.placed++;
+    for (; at > 0 && buffers[by_offset[at - 1]].offset > chosen; --at) by_offset[at] = by_offset[at - 1];
+    by_offset[at] = s.order[k];
   }
-  return arena;
+  return s;
 }
 
-/// The lower bound over steps [0, end], the separate-buffers total, and the best of the placements.
+/// The plan once every buffer is placed, its arena_bytes the top of the highest buffer (size_t(-1) when
+/// the strategy failed).
 template <class Plan>
-constexpr void place_plan(Plan& p, std::size_t end) {
-  auto& buffers = p.buffers;
-  for (std::size_t step = 0; step <= end; ++step) {
-    std::size_t live = 0;
-    for (std::size_t b = 0; b < p.buffer_count; ++b)
-      if (buffers[b].first <= step && step <= buffers[b].last) live += buffers[b].bytes;
-    p.lower_bound = std::max(p.lower_bound, live);
-  }
-  for (std::size_t b = 0; b < p.buffer_count; ++b) p.separate_bytes += buffers[b].bytes;
+constexpr Plan finish_placement(const placement_state<Plan>& s) {
+  Plan p = s.plan;
+  p.arena_bytes = 0;
+  for (std::size_t b = 0; b < p.buffer_count; ++b) p.arena_bytes = std::max(p.arena_bytes, p.buffers[b].offset + p.buffers[b].bytes);
+  if (s.failed || s.next < p.buffer_count) p.arena_bytes = static_cast<std::size_t>(-1);
+  return p;
+}
 
-  // Three strategies; the smallest arena wins. Greedy by size is strong when a few large tensors
-  // dominate; alternating bottom/top within the lower bound is optimal for chains (neighbours always
-  // sit on opposite sides) and usually survives taps and scratch; first-fit in execution order is the
-  // fallback that always succeeds.
-  using strategy = detail::placement;
-  const strategy strategies[] = {strategy::largest_first_best_fit, strategy::alternate_ends_within_bound,
-                                 strategy::in_order_first_fit};
-  std::size_t best = static_cast<std::size_t>(-1);
-  for (strategy s : strategies) {
-    auto trial = buffers;
-    const std::size_t bytes = detail::place_buffers(trial, p.buffer_count, s, p.lower_bound);
-    if (bytes < best) {
-      best = bytes;
-      buffers = trial;
-    }
+/// The lower bound over steps [0, end] and the separate-buffers total, from the buffers' lifetimes: a sweep
+/// over the steps (each buffer adds its bytes where it starts and takes them off after its last step).
+template <class Plan>
+constexpr void measure_plan(Plan& p, std::size_t end) {
+  std::array<long long, 2 * Plan::layer_count + 3> change{};
+  for (std::size_t b = 0; b < p.buffer_count; ++b) {
+    const auto& buffer = p.buffers[b];
+    change[buffer.first] += static_cast<long long>(buffer.bytes);
+    change[std::min(buffer.last, end) + 1] -= static_cast<long long>(buffer.bytes);
+    p.separate_bytes += buffer.bytes;
   }
-  p.arena_bytes = best;
+  long long live = 0;
+  for (std::size_t step = 0; step <= end; ++step) {
+    live += change[step];
+    p.lower_bound = std::max(p.lower_bound, static_cast<std::size_t>(live));
+  }
+}
+
+/// The plan with its buffers placed by one strategy (arena_bytes: size_t(-1) when the strategy fails).
+/// Each strategy can be evaluated on its own (a constant expression of its own, so a large network's
+/// planning is split under the compiler's per-expression operation limit), then best_placement picks.
+template <class Plan>
+constexpr Plan placed(const Plan& p, placement how) {
+  return finish_placement(continue_placement(start_placement(p, how), p.buffer_count));
+}
+
+/// The smallest of the placed plans, with every tensor's and scratch block's offset filled in. Greedy by
+/// size is strong when a few large tensors dominate; alternating bottom/top within the lower bound is
+/// optimal for chains (neighbours always sit on opposite sides) and usually survives taps and scratch;
+/// first-fit in execution order is the fallback that always succeeds.
+template <class Plan, class... More>
+constexpr Plan best_placement(const Plan& first, const More&... more) {
+  Plan p = first;
+  ((more.arena_bytes < p.arena_bytes ? (p = more, 0) : 0), ...);
+  for (std::size_t i = 0; i < Plan::layer_count; ++i) {
+    p.tensor_offset[i] = p.buffers[p.tensor_buffer[i]].offset;
+    if (p.with_backward) p.gradient_offset[i] = p.buffers[p.gradient_buffer[i]].offset;
+    if (p.scratch_bytes[i] != 0) p.scratch_offset[i] = p.buffers[p.scratch_buffer[i]].offset;
+    if (p.backward_scratch_bytes[i] != 0) p.backward_scratch_offset[i] = p.buffers[p.backward_scratch_buffer[i]].offset;
+    if (p.needs_staging[i]) p.staging_offset[i] = p.buffers[p.staging_buffer[i]].offset;
+  }
+  return p;
+}
+
+/// All three placements and the best, in one constant expression (fine for networks of tens of layers).
+template <class Plan>
+constexpr Plan place_all(const Plan& p) {
+  return best_placement(placed(p, placement::largest_first_best_fit), placed(p, placement::alternate_ends_within_bound),
+                        placed(p, placement::in_order_first_fit));
 }
 
 }  // namespace detail
@@ -181,11 +247,9 @@ constexpr std::size_t read_step(std::size_t j, const std::array<bool, N>& fused_
 }
 }  // namespace detail
 
-/// Plans the arena for `facts` at the given batch size. `tapped[i]` keeps layer i's output to the end;
-/// `scratch[i]` is the scratch space layer i's kernel asks for; `fused_with_next[i]`: layer i may also
-/// write layer i + 1's output (see the top of this file).
+/// The buffers of a forward pass and their lifetimes, before placement (plan_arena below says the rest).
 template <std::size_t N>
-constexpr arena_plan<N> plan_arena(const std::array<layer_facts, N>& facts, std::size_t batch,
+constexpr arena_plan<N> forward_lifetimes(const std::array<layer_facts, N>& facts, std::size_t batch,
                                    const std::array<bool, N>& tapped, const std::array<std::size_t, N>& scratch,
                                    const std::array<bool, N>& fused_with_next = {}) {
   arena_plan<N> p{};
@@ -221,29 +285,32 @@ constexpr arena_plan<N> plan_arena(const std::array<layer_facts, N>& facts, std:
       p.tensor_buffer[i] = p.buffer_count++;
     }
   }
-  std::array<std::size_t, N> scratch_buffer{};
   for (std::size_t i = 0; i < N; ++i) {
     p.scratch_bytes[i] = scratch[i];
     if (scratch[i] == 0) continue;
     buffers[p.buffer_count] = {align_up(scratch[i]), i, detail::read_step(i, fused_with_next), 0, false};
-    scratch_buffer[i] = p.buffer_count++;
+    p.scratch_buffer[i] = p.buffer_count++;
   }
-
-  detail::place_plan(p, end);
-
-  for (std::size_t i = 0; i < N; ++i) {
-    p.tensor_offset[i] = buffers[p.tensor_buffer[i]].offset;
-    if (scratch[i] != 0) p.scratch_offset[i] = buffers[scratch_buffer[i]].offset;
-  }
+  detail::measure_plan(p, end);
   return p;
 }
 
-/// Plans one arena for a forward pass and the input-gradient pass after it (see the top of this file).
-/// `backward_scratch[i]` is the scratch space layer i's backward kernel asks for. Steps: layer i's forward
-/// at i, the caller at N (reads the output, writes the objective's gradient), layer i's backward at
-/// 2N - i, the caller again at 2N (reads the input gradient).
+/// Plans the arena for `facts` at the given batch size. `tapped[i]` keeps layer i's output to the end;
+/// `scratch[i]` is the scratch space layer i's kernel asks for; `fused_with_next[i]`: layer i may also
+/// write layer i + 1's output (see the top of this file). (engine/model.hpp runs the same steps as
+/// separate constant expressions, for networks of hundreds of layers.)
 template <std::size_t N>
-constexpr arena_plan<N> plan_arena_with_backward(const std::array<layer_facts, N>& facts, std::size_t batch,
+constexpr arena_plan<N> plan_arena(const std::array<layer_facts, N>& facts, std::size_t batch,
+                                   const std::array<bool, N>& tapped, const std::array<std::size_t, N>& scratch,
+                                   const std::array<bool, N>& fused_with_next = {}) {
+  return detail::place_all(forward_lifetimes(facts, batch, tapped, scratch, fused_with_next));
+}
+
+/// The buffers of a forward and an input-gradient pass and their lifetimes, before placement. Steps:
+/// layer i's forward at i, the caller at N (reads the output, writes the objective's gradient), layer
+/// i's backward at 2N - i, the caller again at 2N (reads the input gradient).
+template <std::size_t N>
+constexpr arena_plan<N> backward_lifetimes(const std::array<layer_facts, N>& facts, std::size_t batch,
                                                  const std::array<bool, N>& tapped,
                                                  const std::array<std::size_t, N>& scratch,
                                                  const std::array<std::size_t, N>& backward_scratch) {
@@ -295,17 +362,16 @@ constexpr arena_plan<N> plan_arena_with_backward(const std::array<layer_facts, N
       p.gradient_buffer[i] = p.buffer_count++;
     }
   }
-  std::array<std::size_t, N> scratch_buffer{}, backward_scratch_buffer{}, staging_buffer{};
   for (std::size_t i = 0; i < N; ++i) {
     p.scratch_bytes[i] = scratch[i];
     if (scratch[i] != 0) {
       buffers[p.buffer_count] = {align_up(scratch[i]), i, i, 0, false};
-      scratch_buffer[i] = p.buffer_count++;
+      p.scratch_buffer[i] = p.buffer_count++;
     }
     p.backward_scratch_bytes[i] = backward_scratch[i];
     if (backward_scratch[i] != 0) {
       buffers[p.buffer_count] = {align_up(backward_scratch[i]), backward_step(i), backward_step(i), 0, false};
-      backward_scratch_buffer[i] = p.buffer_count++;
+      p.backward_scratch_buffer[i] = p.buffer_count++;
     }
     // A layer whose input also feeds other layers computes its input gradient aside and adds it to what
     // the others contributed (merge layers add directly; element-wise ones work in place on their own).
@@ -313,20 +379,21 @@ constexpr arena_plan<N> plan_arena_with_backward(const std::array<layer_facts, N
                          facts[facts[i].inputs.front()].consumers > 1 && !facts[i].merges;
     if (p.needs_staging[i]) {
       buffers[p.buffer_count] = {align_up(facts[i].input.bytes() * batch), backward_step(i), backward_step(i), 0, false};
-      staging_buffer[i] = p.buffer_count++;
+      p.staging_buffer[i] = p.buffer_count++;
     }
   }
-
-  detail::place_plan(p, end);
-
-  for (std::size_t i = 0; i < N; ++i) {
-    p.tensor_offset[i] = buffers[p.tensor_buffer[i]].offset;
-    p.gradient_offset[i] = buffers[p.gradient_buffer[i]].offset;
-    if (scratch[i] != 0) p.scratch_offset[i] = buffers[scratch_buffer[i]].offset;
-    if (backward_scratch[i] != 0) p.backward_scratch_offset[i] = buffers[backward_scratch_buffer[i]].offset;
-    if (p.needs_staging[i]) p.staging_offset[i] = buffers[staging_buffer[i]].offset;
-  }
+  detail::measure_plan(p, end);
   return p;
+}
+
+/// Plans one arena for a forward pass and the input-gradient pass after it (see the top of this file).
+/// `backward_scratch[i]` is the scratch space layer i's backward kernel asks for.
+template <std::size_t N>
+constexpr arena_plan<N> plan_arena_with_backward(const std::array<layer_facts, N>& facts, std::size_t batch,
+                                                 const std::array<bool, N>& tapped,
+                                                 const std::array<std::size_t, N>& scratch,
+                                                 const std::array<std::size_t, N>& backward_scratch) {
+  return detail::place_all(backward_lifetimes(facts, batch, tapped, scratch, backward_scratch));
 }
 
 }  // namespace constnet

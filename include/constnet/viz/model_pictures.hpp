@@ -26,19 +26,25 @@ concept model_of_a_network = requires { typename Model::network_type; } &&
                              requires(const Model& m, std::size_t i) { m.layer_weights(i); };
 
 /// The layer's convolution kernel (HWIO), viewing the model's weights (valid while the model lives and
-/// its weights are not replaced). Throws unknown_name_error for a name the network does not have or a
-/// layer without a kernel, shape_error for a kernel that is not a convolution's (a dense layer's).
+/// its weights are not replaced). A depthwise kernel [kh, kw, C, M] (depthwise_conv2d, and the spatial
+/// stage of separable_conv2d) is the same memory as an HWIO kernel with one input channel and C*M filters:
+/// each filter sees one channel, so it is shown as one. Throws unknown_name_error for a name the network
+/// does not have or a layer without a kernel, shape_error for a kernel that is not a convolution's (a
+/// dense layer's).
 template <model_of_a_network Model>
 conv_kernel_view conv_kernel(const Model& m, std::string_view layer) {
   const std::size_t i = Model::index_of(layer);
   const auto& f = Model::network_type::facts[i];
   for (std::size_t t = 0; t < f.weight_tensor_count; ++t) {
     const auto& w = f.weights[t];
-    if (w.name.view() != "kernel") continue;
+    const bool depthwise = w.name.view() == "depthwise_kernel";
+    if (w.name.view() != "kernel" && !depthwise) continue;
     if (w.rank != 4)
       throw shape_error("conv_kernel: layer " + std::string(layer) + " (" + std::string(f.type) +
                         ") has a rank-" + std::to_string(w.rank) + " kernel, not a convolution's HWIO kernel");
-    return {m.layer_weights(i).subspan(w.offset, w.elements()), w.dims[0], w.dims[1], w.dims[2], w.dims[3]};
+    const auto weights = m.layer_weights(i).subspan(w.offset, w.elements());
+    if (depthwise) return {weights, w.dims[0], w.dims[1], 1, w.dims[2] * w.dims[3]};
+    return {weights, w.dims[0], w.dims[1], w.dims[2], w.dims[3]};
   }
   throw unknown_name_error("conv_kernel: layer " + std::string(layer) + " (" + std::string(f.type) +
                            ") has no kernel");

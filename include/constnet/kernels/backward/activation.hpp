@@ -3,6 +3,7 @@
 // y = act(z), and every derivative here is a function of y alone, so the pre-activation z is never
 // stored.
 //   relu     dz = y > 0 ? dy : 0      (the derivative at z = 0 is taken as 0, as TensorFlow does)
+//   relu6    dz = 0 < y < 6 ? dy : 0  (0 at both kinks, as TensorFlow's Relu6Grad; y = 6 for every z >= 6)
 //   tanh     dz = dy * (1 - y^2)
 //   sigmoid  dz = dy * y * (1 - y)
 //   softmax  dz_i = y_i * (dy_i - sum_j dy_j * y_j)   (over the channels of one pixel, as the forward)
@@ -25,6 +26,10 @@ void activation_gradient(activation act, const T* y, T* grad, std::size_t values
     case activation::relu:
       for (std::size_t i = 0; i < values; ++i)
         if (!(y[i] > T(0))) grad[i] = T(0);
+      return;
+    case activation::relu6:
+      for (std::size_t i = 0; i < values; ++i)
+        if (!(y[i] > T(0) && y[i] < T(6))) grad[i] = T(0);
       return;
     case activation::tanh:
       for (std::size_t i = 0; i < values; ++i) grad[i] *= T(1) - y[i] * y[i];

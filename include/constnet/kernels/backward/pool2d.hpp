@@ -1,10 +1,11 @@
 #pragma once
 // Input gradients of pooling, NHWC, from the forward's input x (the backward pass keeps it).
-//   max      each output's gradient goes to the cell that won its window: the first cell in (ky, kx)
-//            order holding the maximum, the one the forward's running std::max keeps on ties (padded
-//            cells never win), so the gradient is that of the function the reference computes.
-//   average  each cell inside the image gets dy / divisor, the divisor of the forward (cells inside the
-//            image, or the whole window with count_padding).
+//   max      each output's gradient goes to the cell that won its window: the first sampled cell in
+//            (ky, kx) order holding the maximum, the one the forward's running std::max keeps on ties
+//            (cells outside the image never win), so the gradient is that of the function the
+//            reference computes.
+//   average  each sampled cell inside the image gets dy / divisor, the divisor of the forward (cells
+//            inside the image, or with count_padding those inside the padded map).
 //   mixed    lambda times the max routing plus (1 - lambda) times the average spreading.
 // Overlapping windows (stride < window) add up. Global pools: the same over the whole map.
 // Templated on the scalar: float in models, double in precision tests.
@@ -16,6 +17,7 @@
 #include <type_traits>
 
 #include "constnet/core/geometry.hpp"
+#include "constnet/kernels/pool_window.hpp"
 
 namespace constnet::kernels::backward {
 
@@ -36,32 +38,27 @@ struct pool2d {
       T* grad = dx + n * g.in.elements();
       for (std::size_t oy = 0; oy < g.out.h; ++oy)
         for (std::size_t ox = 0; ox < g.out.w; ++ox) {
-          // The window clipped to the image: padded cells take no part in either the max or the average.
-          const std::ptrdiff_t top = static_cast<std::ptrdiff_t>(oy * g.stride.h) - static_cast<std::ptrdiff_t>(g.pad.top);
-          const std::ptrdiff_t left = static_cast<std::ptrdiff_t>(ox * g.stride.w) - static_cast<std::ptrdiff_t>(g.pad.left);
-          const std::size_t y0 = static_cast<std::size_t>(std::max<std::ptrdiff_t>(top, 0));
-          const std::size_t x0 = static_cast<std::size_t>(std::max<std::ptrdiff_t>(left, 0));
-          const std::size_t y1 = static_cast<std::size_t>(
-              std::min<std::ptrdiff_t>(top + static_cast<std::ptrdiff_t>(g.window.h), static_cast<std::ptrdiff_t>(g.in.h)));
-          const std::size_t x1 = static_cast<std::size_t>(
-              std::min<std::ptrdiff_t>(left + static_cast<std::ptrdiff_t>(g.window.w), static_cast<std::ptrdiff_t>(g.in.w)));
-          const std::size_t inside = (y1 - y0) * (x1 - x0);
-          const T divisor = static_cast<T>(g.count_padding ? g.window.h * g.window.w : inside);
+          // The window's sampled cells inside the image, the only ones in the max and the sum.
+          const sampled_axis rows = sample_rows(g, oy), columns = sample_columns(g, ox);
+          const T divisor = static_cast<T>(average_divisor(g, rows, columns));
+          const auto cell = [&](std::size_t i, std::size_t j) {  // the j-th sampled column of the i-th sampled row
+            return ((rows.first + i * g.dilation.h) * g.in.w + columns.first + j * g.dilation.w) * c;
+          };
           for (std::size_t ch = 0; ch < c; ++ch) {
             const T d = dy[n * g.out.elements() + (oy * g.out.w + ox) * c + ch];
             if (lambda != T(0)) {
-              std::size_t winner = (y0 * g.in.w + x0) * c + ch;
-              for (std::size_t iy = y0; iy < y1; ++iy)
-                for (std::size_t ix = x0; ix < x1; ++ix) {
-                  const std::size_t at = (iy * g.in.w + ix) * c + ch;
+              std::size_t winner = cell(0, 0) + ch;
+              for (std::size_t i = 0; i < rows.count; ++i)
+                for (std::size_t j = 0; j < columns.count; ++j) {
+                  const std::size_t at = cell(i, j) + ch;
                   if (image[winner] < image[at]) winner = at;  // strictly larger: ties keep the first
                 }
               grad[winner] += lambda * d;
             }
             if (lambda != T(1)) {
               const T share = (T(1) - lambda) * d / divisor;
-              for (std::size_t iy = y0; iy < y1; ++iy)
-                for (std::size_t ix = x0; ix < x1; ++ix) grad[(iy * g.in.w + ix) * c + ch] += share;
+              for (std::size_t i = 0; i < rows.count; ++i)
+                for (std::size_t j = 0; j < columns.count; ++j) grad[cell(i, j) + ch] += share;
             }
           }
         }

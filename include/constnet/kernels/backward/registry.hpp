@@ -2,7 +2,7 @@
 // Kernels of the input-gradient (backward) pass, chosen per layer at compile time like the forward's
 // (kernels/registry.hpp). Convolutions (plain, depthwise and separable) and dense layers have candidates,
 // fastest first, the scalar reference last (it supports every shape; depthwise and separable convolutions
-// have only it so far); pooling, batch_norm and activations are memory-bound element-wise passes with one
+// have only it so far); pooling, zero padding, batch_norm and activations are memory-bound passes with one
 // (reference) kernel each, called directly. A plain convolution's first candidate depends on its shape:
 // the forward registry's choice for the transposed geometry (Winograd, or one of the direct kernels), run
 // through conv2d_transposed (backward/conv2d_transposed.hpp); strided layers, and those whose transposed
@@ -25,6 +25,7 @@
 #include "constnet/kernels/backward/depthwise_conv2d.hpp"
 #include "constnet/kernels/backward/pool2d.hpp"
 #include "constnet/kernels/backward/separable_conv2d.hpp"
+#include "constnet/kernels/backward/zero_padding2d.hpp"
 #include "constnet/kernels/registry.hpp"
 
 namespace constnet::kernels::backward {

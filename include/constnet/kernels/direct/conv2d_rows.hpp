@@ -40,6 +40,7 @@
 #include "constnet/kernels/direct/conv2d_direct.hpp"
 #include "constnet/kernels/kernel_name.hpp"
 #include "constnet/kernels/reference/activation.hpp"
+#include "constnet/kernels/simd/activation_in_registers.hpp"
 #include "constnet/kernels/simd/backends.hpp"
 #include "constnet/kernels/simd/register_tile.hpp"
 #include "constnet/kernels/window_rows.hpp"
@@ -191,11 +192,11 @@ struct conv2d_rows_nhwc {
         }
       }
     }
-    if (g.act != activation::linear && g.act != activation::relu)
+    if (!simd::applied_in_registers(g.act))
       for (std::size_t ox = 0; ox < g.out.w; ++ox) reference::apply_activation(g.act, out_row + ox * g.out.c, g.out.c);
   }
 
-  /// Output pixels [ox0, ox0 + Pixels) of one row, channels of block b: bias, window, ReLU, store.
+  /// Output pixels [ox0, ox0 + Pixels) of one row, channels of block b: bias, window, clamp, store.
   template <std::size_t Pixels>
   static void tile(const conv2d_geometry& g, const float* x0, const std::uint32_t* offsets, std::size_t k_begin,
                    std::size_t k_end, const float* weights, const float* bias, float* out_row, std::size_t ox0,

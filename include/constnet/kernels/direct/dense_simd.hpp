@@ -36,6 +36,7 @@
 #include "constnet/core/geometry.hpp"
 #include "constnet/kernels/kernel_name.hpp"
 #include "constnet/kernels/reference/activation.hpp"
+#include "constnet/kernels/simd/activation_in_registers.hpp"
 #include "constnet/kernels/simd/backends.hpp"
 
 namespace constnet::kernels::direct {
@@ -164,14 +165,14 @@ struct dense_packed {
         for (std::size_t v = 0; v < BlockVectors; ++v) acc[s][v] = B::fma(xv, B::loadu(w[s] + i * block + v * W), acc[s][v]);
     }
     for (std::size_t s = 0; s < S; ++s)
-      store_units(acc[s], out + (ub0 + s) * block, std::min(block, g.units - (ub0 + s) * block),
-                  g.act == activation::relu);
+      store_units(acc[s], out + (ub0 + s) * block, std::min(block, g.units - (ub0 + s) * block), g.act);
   }
 
-  /// One row's accumulators of a unit block into y: units [0, valid), ReLU'd when asked.
-  static void store_units(const vec (&acc)[BlockVectors], float* y, std::size_t valid, bool relu) {
+  /// One row's accumulators of a unit block into y: units [0, valid), clamped when act is relu or relu6
+  /// (linear when the chunk is not the last: the sum is not finished).
+  static void store_units(const vec (&acc)[BlockVectors], float* y, std::size_t valid, activation act) {
     for (std::size_t v = 0; v < BlockVectors; ++v) {
-      const vec result = relu ? B::max(acc[v], B::zero()) : acc[v];
+      const vec result = simd::apply_in_registers<B>(act, acc[v]);
       if ((v + 1) * W <= valid) B::storeu(y + v * W, result);
       else if (v * W < valid) B::store_first(y + v * W, result, valid - v * W);
     }
@@ -232,8 +233,8 @@ struct dense_packed {
         for (std::size_t v = 0; v < BlockVectors; ++v) acc[r][v] = B::fma(xv, wv[v], acc[r][v]);
       }
     }
-    const bool relu = k1 == g.in && g.act == activation::relu;
-    for (std::size_t r = 0; r < R; ++r) store_units(acc[r], y + r * g.units, valid, relu);
+    const activation act = k1 == g.in ? g.act : activation::linear;
+    for (std::size_t r = 0; r < R; ++r) store_units(acc[r], y + r * g.units, valid, act);
   }
 };
 

@@ -1,10 +1,11 @@
 #pragma once
 // Max / average / mixed pooling, NHWC, vectorized over channels, written once against the SIMD shim.
 //
-// The semantics are the reference's, operation for operation: for each output pixel the window is
-// clipped to the image once (padded cells never win a max and are never summed), each channel's
-// maximum starts at -inf, its sum starts at 0 and adds the cells in (ky, kx) order, and the average
-// divides by the cells inside the image (or the whole window with count_padding). Mixed pooling is
+// The semantics are the reference's, operation for operation: for each output pixel the window's
+// sampled cells (every dilation-th) are clipped to the image once (padded cells, and those past the
+// padding a ceil_mode window reaches, never win a max and are never summed), each channel's maximum
+// starts at -inf, its sum starts at 0 and adds the cells in (ky, kx) order, and the average divides by
+// the cells inside the image (or, with count_padding, those inside the padded map). Mixed pooling is
 // lambda * max + (1 - lambda) * average. Max and average are therefore bit-identical to the reference.
 //
 // Channels go Vectors vectors at a time (independent accumulators), then one vector at a time, then a
@@ -15,10 +16,10 @@
 #include <limits>
 #include <span>
 #include <string_view>
-#include <utility>
 
 #include "constnet/core/geometry.hpp"
 #include "constnet/kernels/kernel_name.hpp"
+#include "constnet/kernels/pool_window.hpp"
 #include "constnet/kernels/simd/backends.hpp"
 
 namespace constnet::kernels::direct {
@@ -28,15 +29,6 @@ namespace detail {
 template <class B>
 inline typename B::vec divide(typename B::vec a, float d) {
   return B::div(a, B::broadcast(d));
-}
-
-/// Clips [start, start + size) to [0, limit), start possibly negative (padding).
-inline constexpr std::pair<std::size_t, std::size_t> clip(std::ptrdiff_t start, std::size_t size, std::size_t limit) {
-  const std::ptrdiff_t end = start + static_cast<std::ptrdiff_t>(size);
-  const std::ptrdiff_t lo = std::max<std::ptrdiff_t>(start, 0);
-  const std::ptrdiff_t hi = std::min<std::ptrdiff_t>(end, static_cast<std::ptrdiff_t>(limit));
-  if (hi <= lo) return {0, 0};
-  return {static_cast<std::size_t>(lo), static_cast<std::size_t>(hi)};
 }
 }  // namespace detail
 
@@ -76,9 +68,10 @@ struct pool2d_nhwc {
  private:
   /// What one output pixel needs besides its channels: the clipped window and the final scaling.
   struct window {
-    const float* first;           // cell (y0, x0) of the window, channel 0
-    std::size_t rows, cols;       // cells inside the image
-    std::size_t row_stride;       // floats between image rows
+    const float* first;           // the first sampled cell inside the image, channel 0
+    std::size_t rows, cols;       // sampled cells inside the image
+    std::size_t row_step;         // floats between sampled rows
+    std::size_t col_step;         // floats between sampled columns
     float divisor, lambda, rest;  // average divisor; mixed: lambda * max + rest * average
   };
 
@@ -88,29 +81,27 @@ struct pool2d_nhwc {
     const std::size_t wide = c / (Vectors * W) * (Vectors * W), whole = c / W * W;  // channel loops' ends
     const float* image = in + n * g.in.elements();
     float* out_row = out + n * g.out.elements() + oy * g.out.w * c;
-    const auto [y0, y1] = detail::clip(static_cast<std::ptrdiff_t>(oy * g.stride.h) - static_cast<std::ptrdiff_t>(g.pad.top),
-                                       g.window.h, g.in.h);
+    const sampled_axis rows = sample_rows(g, oy);
     for (std::size_t ox = 0; ox < g.out.w; ++ox) {
-      const auto [x0, x1] = detail::clip(
-          static_cast<std::ptrdiff_t>(ox * g.stride.w) - static_cast<std::ptrdiff_t>(g.pad.left), g.window.w, g.in.w);
-      const std::size_t inside = (y1 - y0) * (x1 - x0);
-      const window w{image + (y0 * g.in.w + x0) * c,
-                     y1 - y0,
-                     x1 - x0,
-                     g.in.w * c,
-                     static_cast<float>(g.count_padding ? g.window.h * g.window.w : inside),
+      const sampled_axis columns = sample_columns(g, ox);
+      const window w{image + (rows.first * g.in.w + columns.first) * c,
+                     rows.count,
+                     columns.count,
+                     g.dilation.h * g.in.w * c,
+                     g.dilation.w * c,
+                     static_cast<float>(average_divisor(g, rows, columns)),
                      static_cast<float>(g.lambda),
                      static_cast<float>(1.0 - g.lambda)};
       float* dst = out_row + ox * c;
-      for (std::size_t ch = 0; ch < wide; ch += Vectors * W) channels<Kind, Vectors, false>(w, c, ch, dst, W);
-      for (std::size_t ch = wide; ch < whole; ch += W) channels<Kind, 1, false>(w, c, ch, dst, W);
-      if (whole < c) channels<Kind, 1, true>(w, c, whole, dst, c - whole);
+      for (std::size_t ch = 0; ch < wide; ch += Vectors * W) channels<Kind, Vectors, false>(w, ch, dst, W);
+      for (std::size_t ch = wide; ch < whole; ch += W) channels<Kind, 1, false>(w, ch, dst, W);
+      if (whole < c) channels<Kind, 1, true>(w, whole, dst, c - whole);
     }
   }
 
   /// Channels [ch, ch + Vn * W) of one output pixel, or with Tail the last `last` (< W) channels.
   template <pool_kind Kind, std::size_t Vn, bool Tail>
-  static void channels(const window& w, std::size_t c, std::size_t ch, float* dst, std::size_t last) {
+  static void channels(const window& w, std::size_t ch, float* dst, std::size_t last) {
     constexpr bool wants_max = Kind != pool_kind::average, wants_sum = Kind != pool_kind::max;
     vec largest[Vn], sum[Vn];
     for (std::size_t v = 0; v < Vn; ++v) {
@@ -118,9 +109,9 @@ struct pool2d_nhwc {
       if constexpr (wants_sum) sum[v] = B::zero();
     }
     const float* cell_row = w.first + ch;
-    for (std::size_t ky = 0; ky < w.rows; ++ky, cell_row += w.row_stride) {
+    for (std::size_t ky = 0; ky < w.rows; ++ky, cell_row += w.row_step) {
       const float* cell = cell_row;
-      for (std::size_t kx = 0; kx < w.cols; ++kx, cell += c) {
+      for (std::size_t kx = 0; kx < w.cols; ++kx, cell += w.col_step) {
 #pragma GCC unroll 8
         for (std::size_t v = 0; v < Vn; ++v) {
           const vec x = Tail ? B::load_first(cell + v * W, last) : B::loadu(cell + v * W);

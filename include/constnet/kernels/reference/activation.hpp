@@ -23,6 +23,9 @@ void apply_activation(activation act, T* values, std::size_t count) {
     case activation::relu:
       for (std::size_t i = 0; i < count; ++i) values[i] = std::max(values[i], T(0));
       return;
+    case activation::relu6:
+      for (std::size_t i = 0; i < count; ++i) values[i] = std::min(std::max(values[i], T(0)), T(6));
+      return;
     case activation::tanh:
       for (std::size_t i = 0; i < count; ++i) values[i] = std::tanh(values[i]);
       return;

@@ -1,8 +1,10 @@
 #pragma once
-// Reference max / average / mixed pooling, NHWC. Padded cells never win a max and count towards the
-// average only with count_padding. A max takes the first of equal values in (ky, kx) order (std::max
-// keeps its first argument on ties), which is the cell the input gradient is routed to. Templated on
-// the scalar (float in models, double in precision tests).
+// Reference max / average / mixed pooling, NHWC, as core/geometry.hpp defines it: window (oy, ox) samples
+// cells oy * stride + k * dilation - pad. Cells outside the image never win a max and are never summed;
+// the average divides by the cells inside the image, or with count_padding by the cells inside the padded
+// map (a ceil_mode window may reach past it). A max takes the first of equal values in (ky, kx) order
+// (std::max keeps its first argument on ties), which is the cell the input gradient is routed to.
+// Templated on the scalar (float in models, double in precision tests).
 
 #include <algorithm>
 #include <cstddef>
@@ -30,13 +32,14 @@ struct pool2d {
           for (std::size_t ch = 0; ch < c; ++ch) {
             T largest = -std::numeric_limits<T>::infinity();
             T sum = T(0);
-            std::size_t inside = 0;
+            std::size_t inside = 0, padded_rows = 0, padded_columns = 0;
             for (std::size_t ky = 0; ky < g.window.h; ++ky) {
-              const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(oy * g.stride.h + ky) -
+              const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(oy * g.stride.h + ky * g.dilation.h) -
                                         static_cast<std::ptrdiff_t>(g.pad.top);
+              padded_rows += oy * g.stride.h + ky * g.dilation.h < g.pad.top + g.in.h + g.pad.bottom;
               if (iy < 0 || iy >= static_cast<std::ptrdiff_t>(g.in.h)) continue;
               for (std::size_t kx = 0; kx < g.window.w; ++kx) {
-                const std::ptrdiff_t ix = static_cast<std::ptrdiff_t>(ox * g.stride.w + kx) -
+                const std::ptrdiff_t ix = static_cast<std::ptrdiff_t>(ox * g.stride.w + kx * g.dilation.w) -
                                           static_cast<std::ptrdiff_t>(g.pad.left);
                 if (ix < 0 || ix >= static_cast<std::ptrdiff_t>(g.in.w)) continue;
                 const T v = in[n * g.in.elements() +
@@ -46,7 +49,11 @@ struct pool2d {
                 ++inside;
               }
             }
-            const std::size_t divisor = g.count_padding ? g.window.h * g.window.w : inside;
+            // The window's cells inside the padded map: no window starts before the map's top-left
+            // corner, so only the bottom and right of ceil_mode windows can overhang it.
+            for (std::size_t kx = 0; kx < g.window.w; ++kx)
+              padded_columns += ox * g.stride.w + kx * g.dilation.w < g.pad.left + g.in.w + g.pad.right;
+            const std::size_t divisor = g.count_padding ? padded_rows * padded_columns : inside;
             const T average = sum / static_cast<T>(divisor);
             T result = average;
             if (g.kind == pool_kind::max) result = largest;

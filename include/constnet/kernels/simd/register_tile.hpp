@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "constnet/core/activation.hpp"
+#include "constnet/kernels/simd/activation_in_registers.hpp"
 
 namespace constnet::simd::tile {
 
@@ -41,17 +42,17 @@ template <class B, std::size_t Pixels, std::size_t OcVectors>
   }
 }
 
-/// ReLU when `act` is relu (other activations are the caller's), then pixel p's channels to
-/// dst + p * pixel_stride: the first `valid` of them (a last block of channels may be narrower).
+/// The clamp when `act` is relu or relu6 (other activations are the caller's), then pixel p's channels
+/// to dst + p * pixel_stride: the first `valid` of them (a last block of channels may be narrower).
 template <class B, std::size_t Pixels, std::size_t OcVectors>
 [[gnu::always_inline]] inline void finish(typename B::vec (&acc)[Pixels][OcVectors], activation act, float* dst,
                                           std::size_t pixel_stride, std::size_t valid) {
   constexpr std::size_t W = B::width;
-  if (act == activation::relu) {
+  if (act == activation::relu || act == activation::relu6) {
 #pragma GCC unroll 16
     for (std::size_t p = 0; p < Pixels; ++p)
 #pragma GCC unroll 16
-      for (std::size_t v = 0; v < OcVectors; ++v) acc[p][v] = B::max(acc[p][v], B::zero());
+      for (std::size_t v = 0; v < OcVectors; ++v) acc[p][v] = apply_in_registers<B>(act, acc[p][v]);
   }
 #pragma GCC unroll 16
   for (std::size_t p = 0; p < Pixels; ++p)

@@ -13,7 +13,8 @@
 // The layer is still a set of small GEMMs, one per transform element j: for a group of Tiles tiles
 // and a block of output channels, acc[tile][oc] = sum_k V_j[tile][k] U_j[k][oc] over k = (ky, ci),
 // on the same register tile as the direct kernels (simd/register_tile.hpp). The output transform then
-// reads the group's alpha GEMM results from a few KiB of scratch (L1) and stores y = A^T m, ReLU.
+// reads the group's alpha GEMM results from a few KiB of scratch (L1) and stores y = A^T m, clamped
+// (relu, relu6).
 //
 // Per output row (one task): each window row's input row is transformed once into a ring of
 // (kh - 1) * dilation.h + 1 slots (consecutive output rows share kh - 1 of them): the row is copied
@@ -48,6 +49,7 @@
 #include "constnet/core/integer_math.hpp"
 #include "constnet/kernels/kernel_name.hpp"
 #include "constnet/kernels/reference/activation.hpp"
+#include "constnet/kernels/simd/activation_in_registers.hpp"
 #include "constnet/kernels/simd/backends.hpp"
 #include "constnet/kernels/simd/register_tile.hpp"
 #include "constnet/kernels/window_rows.hpp"
@@ -247,7 +249,7 @@ struct conv2d_rows_nhwc {
       }
     }
     for (std::size_t p = 0; p < pending.count; ++p) store_tile(g, pending, p, out_row);
-    if (g.act != activation::linear && g.act != activation::relu)
+    if (!simd::applied_in_registers(g.act))
       for (std::size_t ox = 0; ox < g.out.w; ++ox) reference::apply_activation(g.act, out_row + ox * g.out.c, g.out.c);
   }
 
@@ -281,11 +283,10 @@ struct conv2d_rows_nhwc {
     }
   }
 
-  /// Output transform of tile p of a finished group: y = A^T m, ReLU, stored (pixels inside the row,
+  /// Output transform of tile p of a finished group: y = A^T m, clamped, stored (pixels inside the row,
   /// channels below cout).
   static void store_tile(const conv2d_geometry& g, const pending_group& done, std::size_t p, float* out_row) {
     const std::size_t cout = g.out.c, valid = std::min(block, cout - done.b * block);
-    const bool relu = g.act == activation::relu;
     const std::size_t ox0 = (done.t0 + p) * M, pixels = std::min(M, g.out.w - ox0);
     float* dst = out_row + ox0 * cout + done.b * block;
     if (pixels == M && valid == block) {
@@ -294,7 +295,7 @@ struct conv2d_rows_nhwc {
 #pragma GCC unroll 4
       for (std::size_t v = 0; v < OcVectors; ++v) {
         vec y[M];
-        output_transform(done.results, p, v, relu, y);
+        output_transform(done.results, p, v, g.act, y);
         if (stream) {
 #pragma GCC unroll 8
           for (std::size_t i = 0; i < M; ++i) B::stream(dst + i * cout + v * W, y[i]);
@@ -306,7 +307,7 @@ struct conv2d_rows_nhwc {
     } else {
       for (std::size_t v = 0; v * W < valid; ++v) {
         vec y[M];
-        output_transform(done.results, p, v, relu, y);
+        output_transform(done.results, p, v, g.act, y);
         const std::size_t lanes = std::min(W, valid - v * W);
         for (std::size_t i = 0; i < pixels; ++i) {
           if (lanes == W) B::storeu(dst + i * cout + v * W, y[i]);
@@ -316,16 +317,16 @@ struct conv2d_rows_nhwc {
     }
   }
 
-  /// y = A^T m for tile p's vector v of the GEMM results, then ReLU if asked.
+  /// y = A^T m for tile p's vector v of the GEMM results, then the clamp when act is one.
   [[gnu::always_inline]] static inline void output_transform(const float* results, std::size_t p, std::size_t v,
-                                                             bool relu, vec (&y)[M]) {
+                                                             activation act, vec (&y)[M]) {
     vec m[alpha];
 #pragma GCC unroll 8
     for (std::size_t j = 0; j < alpha; ++j) m[j] = B::load(results + (j * Tiles + p) * block + v * W);
     constant_matrix<B, tf::AT>::apply(m, 1, y, 1);
-    if (relu)
+    if (act == activation::relu || act == activation::relu6)
 #pragma GCC unroll 8
-      for (std::size_t i = 0; i < M; ++i) y[i] = B::max(y[i], B::zero());
+      for (std::size_t i = 0; i < M; ++i) y[i] = simd::apply_in_registers<B>(act, y[i]);
   }
 };
 

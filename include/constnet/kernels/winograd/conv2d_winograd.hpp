@@ -11,7 +11,8 @@
 //      every input channel -> V[t][tile][cin]                    (rows x T x cin floats)
 //   2. per chunk of oc_chunk output channels: for every t, the GEMM V_t[rows x cin] U_t[cin x chunk]
 //      with the register-blocked micro-kernel (gemm.hpp) -> Mt[t][tile][chunk]   (rows x T x chunk)
-//   3. output transform of the chunk: A^T Mt A per tile, plus bias, ReLU, stored into the image.
+//   3. output transform of the chunk: A^T Mt A per tile, plus bias, the clamp (relu, relu6), stored into
+//      the image.
 // So the transformed input and output of the whole layer never exist: only one block of tiles (and of
 // its output one chunk of channels) at a time. `rows` is chosen per layer at compile time so both fit
 // in scratch_target (L2 is 512 KiB per core on this Zen 3) and never more than max_scratch (2 MiB): the
@@ -27,15 +28,16 @@
 // Tasks never share outputs and always split the same way (the block plan depends on the layer only),
 // so results are bitwise identical for any thread count. A layer with few tile blocks (small images)
 // also splits its output-channel chunks over tasks (redoing the cheap input transform), so two threads
-// still get balanced work. Activations other than linear and ReLU run over each task's pixels at the
+// still get balanced work. Activations other than linear and the clamps run over each task's pixels at the
 // end (softmax needs every channel of a pixel, so those layers do not split channels).
 //
 // A following 2x2 stride-2 max pool can be fused (run_tasks_pooled; the engine decides, see
 // model::fuses_max_pool): tiles are m x m with m even and start on even rows and columns, so each 2x2
 // window lies inside one tile, and the output transform stores the window's maximum instead of its four
 // pixels. The layer's full-size output is then never written: about 1.25x its size in memory traffic
-// saved (the pool's read and its own write of a quarter). Bias and ReLU are applied after the maximum:
-// x -> fl(x + b) and ReLU are monotonic, so the result is bit for bit what the two layers give apart.
+// saved (the pool's read and its own write of a quarter). Bias and the clamp are applied after the
+// maximum: x -> fl(x + b), relu and relu6 are monotonic, so the result is bit for bit what the two layers
+// give apart.
 
 #include <algorithm>
 #include <cstddef>
@@ -46,6 +48,7 @@
 #include "constnet/core/integer_math.hpp"
 #include "constnet/kernels/kernel_name.hpp"
 #include "constnet/kernels/reference/activation.hpp"
+#include "constnet/kernels/simd/activation_in_registers.hpp"
 #include "constnet/kernels/simd/backends.hpp"
 #include "constnet/kernels/winograd/gemm.hpp"
 #include "constnet/kernels/winograd/tile_transform.hpp"
@@ -104,7 +107,7 @@ struct conv2d_nhwc {
     rows = std::min(rows, round_up(p.tiles, Rows));
     p.tile_blocks = ceil_div(p.tiles, rows);
     p.rows = round_up(ceil_div(p.tiles, p.tile_blocks), Rows);  // the same work in every block
-    const bool split_channels = g.act == activation::linear || g.act == activation::relu;
+    const bool split_channels = simd::applied_in_registers(g.act);
     p.oc_groups = split_channels ? std::min(p.chunks, ceil_div(min_tasks, p.tile_blocks)) : 1;
     p.v_floats = p.rows * T * p.cin_p;
     p.m_floats = p.rows * T * p.oc_chunk;
@@ -169,9 +172,9 @@ struct conv2d_nhwc {
     run_tasks(g, packed, in, out, scratch, batch, 0, tasks(g, batch));
   }
   /// Whether run_tasks_pooled can give this layer's output through a 2x2 stride-2 unpadded max pool:
-  /// only linear and ReLU layers (other activations would run after the maximum).
+  /// only linear, relu and relu6 layers (other activations would run after the maximum).
   static constexpr bool can_fuse_max_pool_2x2(const conv2d_geometry& g) {
-    return supports(g) && (g.act == activation::linear || g.act == activation::relu);
+    return supports(g) && simd::applied_in_registers(g.act);
   }
   static constexpr std::size_t tasks(const conv2d_geometry& g, std::size_t batch) {
     return batch * plan(g).tasks_per_image();
@@ -227,7 +230,7 @@ struct conv2d_nhwc {
         }
       output_transform<Pool>(g, p, packed + filter_floats(g), mt, first_tile, count, oc0, width, out_image);
     }
-    if (!Pool && g.act != activation::linear && g.act != activation::relu)
+    if (!Pool && !simd::applied_in_registers(g.act))
       for (std::size_t r = 0; r < count; ++r)
         for_tile_pixels(g, p, first_tile + r, [&](float* pixel) { reference::apply_activation(g.act, pixel, g.out.c); },
                         out_image);
@@ -283,7 +286,7 @@ struct conv2d_nhwc {
       for (std::size_t t = 0; t < T; ++t) std::fill_n(v + (t * p.rows + r) * p.cin_p, p.cin_p, 0.0f);
   }
 
-  /// out = A^T Mt A + bias, ReLU, for output channels [oc0, oc0 + width) of tiles first .. first + count;
+  /// out = A^T Mt A + bias, clamp, for output channels [oc0, oc0 + width) of tiles first .. first + count;
   /// with Pool, the maximum of each 2x2 window (both of its rows and columns inside the image) instead.
   template <bool Pool>
   static void output_transform(const conv2d_geometry& g, const block_plan& p, const float* bias, const float* mt,
@@ -303,7 +306,7 @@ struct conv2d_nhwc {
         const vec b = g.bias ? B::loadu(bias + oc) : B::zero();
         auto store = [&](vec value, float* dst) {
           value = B::add(value, b);
-          if (g.act == activation::relu) value = B::max(value, B::zero());
+          value = simd::apply_in_registers<B>(g.act, value);
           if (lanes == W) B::storeu(dst, value);
           else B::store_first(dst, value, lanes);
         };
