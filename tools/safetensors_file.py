@@ -24,3 +24,19 @@ def write_safetensors(path, tensors, metadata):
         f.write(text)
         for blob in blobs:
             f.write(blob)
+
+
+def read_safetensors(path):
+    """The F32 tensors of a safetensors file as numpy arrays, and its metadata: ({name: array}, {key: str})."""
+    with open(path, "rb") as f:
+        (length,) = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(length))
+        data = f.read()
+    metadata = header.pop("__metadata__", {})
+    tensors = {}
+    for name, info in header.items():
+        if info["dtype"] != "F32":
+            raise ValueError(f"{path}: {name} is {info['dtype']}; only F32 is read here")
+        begin, end = info["data_offsets"]
+        tensors[name] = np.frombuffer(data[begin:end], dtype="<f4").reshape(info["shape"])
+    return tensors, metadata

@@ -11,6 +11,7 @@
 // engine fold every batch_norm into its convolution. Keras lists the same layers in another order.
 
 #include <cstddef>
+#include <type_traits>
 
 #include "constnet/layers/activation_layer.hpp"
 #include "constnet/layers/add.hpp"
@@ -34,14 +35,18 @@ template <fixed_string Name, class... Options>
 using relu = activation_layer<act::relu, named<Name>, Options...>;
 
 /// keras.applications.resnet.block1: 1x1 (stride S) -> 3x3 -> 1x1 to 4F, plus the shortcut (a strided 1x1
-/// projection when Project), then ReLU. V1_5 moves the stride to the 3x3 convolution.
+/// projection when Project), then ReLU. V1_5 moves the stride to the 3x3 convolution and pads it as
+/// torchvision does, one cell on every side: at the even sizes ResNet50 sees, TensorFlow's 'same' would
+/// pad only the bottom and right of a stride-2 3x3 convolution, shifting every window by a pixel (at
+/// stride 1 the two paddings agree).
 template <fixed_string Name, fixed_string In, std::size_t F, std::size_t S, bool Project, bool V1_5 = false>
 struct block1 {
   static constexpr std::size_t first_stride = V1_5 ? 1 : S, middle_stride = V1_5 ? S : 1;
+  using middle_padding = std::conditional_t<V1_5, pad<1>, same>;
   using main_path = layer_run<
       conv2d<F, kernel<1>, strides<first_stride>, named<Name + "_1_conv">, from<In>>, bn<Name + "_1_bn">,
       relu<Name + "_1_relu">,
-      conv2d<F, kernel<3>, strides<middle_stride>, same, named<Name + "_2_conv">>, bn<Name + "_2_bn">,
+      conv2d<F, kernel<3>, strides<middle_stride>, middle_padding, named<Name + "_2_conv">>, bn<Name + "_2_bn">,
       relu<Name + "_2_relu">,
       conv2d<4 * F, kernel<1>, named<Name + "_3_conv">>, bn<Name + "_3_bn">>;
   using projected = layer_run<conv2d<4 * F, kernel<1>, strides<S>, named<Name + "_0_conv">, from<In>>, bn<Name + "_0_bn">,
@@ -145,7 +150,9 @@ using resnet50_at = resnet_detail::with_top<resnet_detail::resnet50_features<H, 
 using resnet50 = resnet50_at<224, 224>;
 /// ResNet50(include_top=False): up to conv5_block3_out (7x7x2048 at 224x224), 23,587,712 parameters.
 using resnet50_notop = resnet_detail::resnet50_features<224, 224, false>;
-/// torchvision's resnet50 ("v1.5": strides on the 3x3 convolutions) under Keras' names.
+/// torchvision's resnet50 ("v1.5": strides on the 3x3 convolutions, padded 1 on every side) under Keras'
+/// names. Its convolutions keep Keras' biases (zero for torchvision's weights, whose convolutions have
+/// none) and Keras' batch-norm epsilon 1.001e-5 (torchvision's is 1e-5).
 template <std::size_t H, std::size_t W, std::size_t Classes = 1000>
 using resnet50_v1_5_at = resnet_detail::with_top<resnet_detail::resnet50_features<H, W, true>, Classes>;
 using resnet50_v1_5 = resnet50_v1_5_at<224, 224>;
