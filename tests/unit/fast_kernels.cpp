@@ -1199,7 +1199,7 @@ BOOST_AUTO_TEST_CASE(the_comparison_catches_broken_kernels) {
   const std::size_t no_pool_dilation = mutant_failures<pool2d_geometry, mutants::pool_without_dilation>(dilated_pools, 2000);
   BOOST_TEST_MESSAGE("pooling without dilation: caught on " << no_pool_dilation << " of " << dilated_pools.size()
                                                             << " dilated pools");
-  BOOST_TEST(dilated_pools.size() >= 20u);
+  BOOST_TEST(dilated_pools.size() >= 6u);  // at least the two hand-picked ones, in each input style
   BOOST_TEST(no_pool_dilation * 10 >= dilated_pools.size() * 9);
   const auto overhanging = only(pool_cases(), [](const pool_case& c) {
     const cn::pool2d_geometry& g = c.g;
@@ -1209,7 +1209,7 @@ BOOST_AUTO_TEST_CASE(the_comparison_catches_broken_kernels) {
            ((g.out.h - 1) * g.stride.h + g.window.h > g.pad.top + g.in.h + g.pad.bottom ||
             (g.out.w - 1) * g.stride.w + g.window.w > g.pad.left + g.in.w + g.pad.right);
   });
-  BOOST_TEST(overhanging.size() >= 8u);
+  BOOST_TEST(overhanging.size() >= 2u);  // at least the hand-picked one, in styles 0 and 1
   BOOST_TEST((mutant_failures<pool2d_geometry, mutants::average_over_whole_window>(overhanging, 2000) == overhanging.size()));
 
   const auto tails = only(dense_cases(), [](const kernel_case<dense_geometry>& c) { return c.g.units % 8 != 0; });

@@ -25,11 +25,13 @@ struct sampled_axis {
 constexpr sampled_axis sample_axis(std::size_t o, std::size_t stride, std::size_t window, std::size_t dilation,
                                    std::size_t pad_begin, std::size_t n, std::size_t pad_end) {
   const std::size_t start = o * stride;  // padded-map coordinates, never negative
+  // ceil(x / dilation), without a division for the usual undilated pool (the vector kernel asks per pixel).
+  auto steps = [&](std::size_t x) { return dilation == 1 ? x : (x + dilation - 1) / dilation; };
   auto cells_below = [&](std::size_t limit) {  // sampled cells before `limit`: k with start + k d < limit
-    return start < limit ? std::min(window, (limit - start + dilation - 1) / dilation) : std::size_t{0};
+    return start < limit ? std::min(window, steps(limit - start)) : std::size_t{0};
   };
   // The first k at or past the image's first cell, and the k past the image's last cell.
-  const std::size_t k0 = start >= pad_begin ? 0 : std::min(window, (pad_begin - start + dilation - 1) / dilation);
+  const std::size_t k0 = start >= pad_begin ? 0 : std::min(window, steps(pad_begin - start));
   const std::size_t k1 = cells_below(pad_begin + n);
   sampled_axis a;
   a.padded = cells_below(pad_begin + n + pad_end);

@@ -20,8 +20,7 @@ struct axis_window {
 
 /// Windows along an axis of n cells padded by begin and end: floor((n + begin + end - f_eff) / s) + 1,
 /// or with round_up ceil(...) + 1, less one when the last window would start past the input and its
-/// leading padding (PyTorch's pooling_output_shape; ONNX's ceil_mode follows it). Requires
-/// n + begin + end >= f_eff and s >= 1.
+/// leading padding (PyTorch's pooling_output_shape). Requires n + begin + end >= f_eff and s >= 1.
 constexpr std::size_t windows_along(std::size_t n, std::size_t begin, std::size_t end, std::size_t f_eff, std::size_t s,
                                     bool round_up) {
   const std::size_t room = n + begin + end - f_eff;
