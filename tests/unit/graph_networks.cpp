@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "constnet/constnet.hpp"
+#include "constnet/explain/receptive_field.hpp"
 #include "support/double_network.hpp"
 #include "support/random_data.hpp"
 
@@ -199,6 +200,29 @@ BOOST_AUTO_TEST_CASE(merge_receptive_fields_are_the_union_over_every_path) {
   };
   check.operator()<net_g>();
   check.operator()<net_r>();
+}
+
+BOOST_AUTO_TEST_CASE(receptive_regions_through_merges_fill_the_compile_time_boxes) {
+  // A neuron of a merge sees the union of what each input sees: its structural region (propagated back
+  // through every path, explain/receptive_field.hpp) has the facts' box as its bounding box.
+  // Without strides the box is full; net_r's stride-2 1x1 convolutions sample every other pixel, so its
+  // regions have holes (explain/receptive_field.hpp says when).
+  const auto check = []<class Network>(std::size_t layer, std::size_t y, std::size_t x) {
+    const input_region region = receptive_region<Network>(layer, 0, y, x);
+    BOOST_TEST_CONTEXT(Network::facts[layer].name.view() << " neuron " << y << "," << x) {
+      const pixel_box box = receptive_field_box<Network>(layer, y, x);
+      BOOST_TEST((region.box == box), "region rows " << region.box.y0 << "-" << region.box.y1 << " columns "
+                                                     << region.box.x0 << "-" << region.box.x1 << ", box rows " << box.y0
+                                                     << "-" << box.y1 << " columns " << box.x0 << "-" << box.x1);
+      if constexpr (std::is_same_v<Network, net_g>) BOOST_TEST(region.pixels == region.box.area());
+      else BOOST_TEST((region.pixels > 0 && region.pixels < region.box.area()));
+    }
+  };
+  for (std::size_t y = 0; y < 4; ++y) {
+    check.operator()<net_g>(net_g::index_of<"sum">, y, 3);
+    check.operator()<net_g>(net_g::index_of<"cat">, y % 4, 1);
+    check.operator()<net_r>(net_r::index_of<"block_add">, y, 4 - y);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(forward_matches_an_independent_double_evaluation) {

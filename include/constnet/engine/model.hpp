@@ -527,8 +527,13 @@ class model {
     static constexpr std::array<runner, layers> plain = []<std::size_t... I>(std::index_sequence<I...>) {
       return std::array<runner, layers>{nullptr, &model::run_layer<I + 1, false>...};
     }(std::make_index_sequence<layers - 1>{});
+    // Unfolding changes only a layer that folds a batch norm or fuses a pool; the others share the plain
+    // instantiation (half the layer functions a 300-layer network would otherwise compile twice).
     static constexpr std::array<runner, layers> unfolded = []<std::size_t... I>(std::index_sequence<I...>) {
-      return std::array<runner, layers>{nullptr, &model::run_layer<I + 1, true>...};
+      return std::array<runner, layers>{nullptr, [] {
+        if constexpr (folds_batch_norm<I + 1> || fuses_max_pool<I + 1>) return &model::run_layer<I + 1, true>;
+        else return &model::run_layer<I + 1, false>;
+      }()...};
     }(std::make_index_sequence<layers - 1>{});
     const std::array<bool, layers> needed = detail::ancestors_of(Network::facts, last);
     std::memcpy(tensor(0), input.data(), input_elements * sizeof(float));
