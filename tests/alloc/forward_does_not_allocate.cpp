@@ -13,6 +13,7 @@
 
 #include "constnet/constnet.hpp"
 #include "constnet/explain/gradient_model.hpp"
+#include "constnet/models/mobilenet.hpp"
 #include "constnet/models/seed_cnns.hpp"
 #include "constnet/models/vgg.hpp"
 
@@ -150,6 +151,16 @@ int main() {
     failures += expect_no_allocation("vgg16 at 32x32 forward_to block3_conv2", m,
                                      [](auto& mm, auto input) { mm.template forward_to<"block3_conv2">(input); });
   }
+  // A graph: residual adds, a depthwise inverted residual block, concatenations (MobileNetV2 at 32x32).
+  {
+    model<models::mobilenet_v2_at<32, 32, 10>, threads<2>> m;
+    failures += expect_no_allocation("mobilenet_v2 at 32x32 threads 2", m, forward);
+  }
+  {
+    model<models::mobilenet_v2_at<32, 32, 10>> m;
+    failures += expect_no_allocation("mobilenet_v2 at 32x32 forward_to block_5_add (run-time name)", m,
+                                     [](auto& mm, auto input) { mm.forward_to("block_5_add", input); });
+  }
   // Threads: the pool's workers are created with the model; forward only wakes them.
   {
     model<models::cifar10_cnn, threads<2>> m;
@@ -198,6 +209,13 @@ int main() {
   {
     gradient_model<models::vgg16_at<32, 32, 10>, threads<2>> m;
     failures += expect_no_allocation("vgg16 at 32x32 threads 2 input gradients", m, ascent_step(9, 3));
+  }
+  {
+    // A graph: gradients summed where a tensor feeds a block and its shortcut.
+    using net = models::mobilenet_v2_at<32, 32, 10>;
+    gradient_model<net, threads<2>> m;
+    failures += expect_no_allocation("mobilenet_v2 at 32x32 threads 2 input gradients", m,
+                                     ascent_step(net::index_of<"block_5_add">, 3));
   }
   return failures == 0 ? 0 : 1;
 }
