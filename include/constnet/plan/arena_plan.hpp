@@ -16,7 +16,7 @@
 // memory, so fusing never raises the arena's lower bound.
 //
 // `lower_bound` is the largest total of buffers live at one step: no arrangement fits in less. Offsets
-// come from the best of three greedy placements (see place_buffers): largest first into the smallest
+// come from the best of three greedy placements (see continue_placement): largest first into the smallest
 // gap (TFLite's and XNNPACK's "greedy by size"), alternating the bottom and the top of an arena of
 // exactly the lower bound (optimal for chains: neighbours sit on opposite ends), and first fit in
 // execution order. Chains always meet the bound; taps and scratch can leave a plan above it.
